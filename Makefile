@@ -1,0 +1,50 @@
+# Efficient Dataset Annotator — build, run and test.
+#   make run    install missing packages, build, run the main job on the bundled sample
+#   make test   install missing packages, build, run every test (Swift and C)
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+# OpenBLAS reads its kernel choice when it loads, so it must be in the environment of
+# every process started from here (the annotator binary also fixes it for itself).
+OPENBLAS_CORETYPE ?= $(shell scripts/openblas-coretype.sh)
+ifneq ($(OPENBLAS_CORETYPE),)
+export OPENBLAS_CORETYPE
+endif
+
+SWIFT ?= swift
+RELEASE_BIN := .build/release/annotator
+DEBUG_BIN := .build/debug/annotator
+C_BUILD := build/c
+
+.PHONY: deps build build-debug run test swift-test c-client c-client-test protos bench clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build -c release --product annotator
+
+build-debug: deps
+	$(SWIFT) build --build-tests
+
+run: build
+	scripts/run-sample.sh $(RELEASE_BIN)
+
+test: build-debug c-client
+	$(SWIFT) test --skip-build
+	scripts/c-client-test.sh $(DEBUG_BIN) $(C_BUILD)/c_client_test Tests/Fixtures/metrics
+
+c-client: deps
+	$(MAKE) -C clients/c BUILD=$(CURDIR)/$(C_BUILD)
+
+# Regenerates Swift (swift-protobuf) and C (protobuf-c) code from Protos/. Needs
+# protoc-gen-swift; scripts/generate-protos.sh builds it once into .build-protoc/.
+protos:
+	scripts/generate-protos.sh
+
+bench: build
+	$(RELEASE_BIN) bench rpc
+	$(RELEASE_BIN) bench metrics
+
+clean:
+	rm -rf .build build

@@ -1,0 +1,73 @@
+// swift-tools-version: 6.0
+// Efficient Dataset Annotator: label-efficient nuclei segmentation on H&E images.
+//
+// Layers point one way (see README "Architecture"):
+//   C shims → core (Imaging, ZeroMQ) → domain (Metrics) → Wire → services → Clients → CLI.
+// Core and domain targets never depend on Wire or on a service.
+import PackageDescription
+
+let package = Package(
+    name: "EfficientDatasetAnnotator",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "annotator", targets: ["AnnotatorCLI"]),
+        .library(name: "AnnotatorClients", targets: ["Clients"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
+    ],
+    targets: [
+        // MARK: C shims
+        .systemLibrary(name: "CZeroMQ", path: "Sources/Shims/CZeroMQ", pkgConfig: "libzmq",
+                       providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CBLAS", path: "Sources/Shims/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CProtobufC", path: "Sources/Shims/CProtobufC", pkgConfig: "libprotobuf-c",
+                       providers: [.apt(["libprotobuf-c-dev"])]),
+        // libpng's and libtiff's error paths need setjmp / C varargs, so they live in C.
+        .target(name: "CImageCodecs", path: "Sources/Shims/CImageCodecs",
+                cSettings: [.unsafeFlags(["-I/usr/include/libpng16"])],
+                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("tiff")]),
+        // The C client library for lab tools (also built stand-alone by `make c-client`).
+        .target(name: "CAnnotatorClient", dependencies: ["CZeroMQ", "CProtobufC"],
+                path: "clients/c",
+                exclude: ["examples", "tests", "Makefile", "README.md"],
+                sources: ["src", "generated"],
+                publicHeadersPath: "include",
+                cSettings: [.headerSearchPath("generated")],
+                linkerSettings: [.linkedLibrary("zmq"), .linkedLibrary("protobuf-c")]),
+
+        // MARK: Core
+        .target(name: "Imaging", dependencies: ["CImageCodecs"]),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+
+        // MARK: Domain
+        .target(name: "Metrics", dependencies: ["Imaging"]),
+
+        // MARK: Wire
+        .target(name: "Wire", dependencies: [
+            "ZeroMQ", "Imaging",
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ], exclude: ["Generated/README.md"]),
+
+        // MARK: Services
+        .target(name: "MetricsService", dependencies: ["Wire", "Metrics", "Imaging"]),
+
+        // MARK: Clients and executables
+        .target(name: "Clients", dependencies: ["Wire", "Imaging", "Metrics"]),
+        .executableTarget(name: "AnnotatorCLI", dependencies: [
+            "Clients", "Wire", "MetricsService", "Metrics", "Imaging",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: Tests (mirror the modules)
+        .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport"),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "ZeroMQ", "TestSupport"]),
+        .testTarget(name: "MetricsServiceTests", dependencies: [
+            "MetricsService", "Clients", "Wire", "Imaging", "Metrics", "TestSupport", "CAnnotatorClient",
+        ]),
+    ]
+)
