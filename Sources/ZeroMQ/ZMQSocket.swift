@@ -82,14 +82,38 @@ public final class ZMQSocket {
         for (index, frame) in frames.enumerated() {
             var flags: Int32 = index < frames.count - 1 ? ZMQ_SNDMORE : 0
             if dontWait { flags |= ZMQ_DONTWAIT }
-            let result = frame.withUnsafeBytes { bytes in
-                zmq_send(raw, bytes.baseAddress, bytes.count, flags)
+            // A failed first frame leaves nothing queued; later frames cannot fail with
+            // EAGAIN once the first was accepted (libzmq queues multipart atomically).
+            if frame.count >= Self.zeroCopyThreshold {
+                try sendWithoutCopy(frame, flags: flags)
+            } else {
+                let result = frame.withUnsafeBytes { bytes in zmq_send(raw, bytes.baseAddress, bytes.count, flags) }
+                if result < 0 { throw ZMQError("send") }
             }
-            if result < 0 {
-                // A failed first frame leaves nothing queued; later frames cannot fail with
-                // EAGAIN once the first was accepted (libzmq queues multipart atomically).
-                throw ZMQError("send")
-            }
+        }
+    }
+
+    /// Frames from this size on are handed to libzmq without a copy, and received ones are
+    /// wrapped without a copy: a MiB-sized payload is otherwise copied twice more per hop.
+    static let zeroCopyThreshold = 64 << 10
+
+    private func sendWithoutCopy(_ frame: Data, flags: Int32) throws(ZMQError) {
+        // The box keeps the bytes alive until libzmq has sent them and calls `release`. A
+        // Data this large owns heap storage that does not move while it is not mutated.
+        let box = Unmanaged.passRetained(DataBox(frame))
+        let base = frame.withUnsafeBytes { UnsafeMutableRawPointer(mutating: $0.baseAddress!) }
+        var message = zmq_msg_t()
+        let release: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Void = { _, hint in
+            if let hint { Unmanaged<DataBox>.fromOpaque(hint).release() }
+        }
+        guard zmq_msg_init_data(&message, base, frame.count, release, box.toOpaque()) == 0 else {
+            box.release()
+            throw ZMQError("zmq_msg_init_data")
+        }
+        if zmq_msg_send(&message, raw, flags) < 0 {
+            let error = ZMQError("send")
+            zmq_msg_close(&message)  // calls release
+            throw error
         }
     }
 
@@ -111,17 +135,28 @@ public final class ZMQSocket {
                 throw error
             }
             let size = zmq_msg_size(&message)
+            let more = zmq_msg_more(&message) != 0
             totalBytes += size
             if totalBytes > byteLimit {
                 truncated = true
             }
             if !truncated {
-                frames.append(Data(bytes: zmq_msg_data(&message), count: size))
+                if size >= Self.zeroCopyThreshold {
+                    // Move the message to the heap; the Data frees it when done.
+                    let owned = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: 1)
+                    zmq_msg_init(owned)
+                    zmq_msg_move(owned, &message)
+                    frames.append(Data(bytesNoCopy: zmq_msg_data(owned), count: size, deallocator: .custom { _, _ in
+                        zmq_msg_close(owned)
+                        owned.deallocate()
+                    }))
+                } else {
+                    frames.append(Data(bytes: zmq_msg_data(&message), count: size))
+                }
             } else if frames.count < 8 {
                 // Keep routing frames and the small envelope frames so an error can be sent back.
                 frames.append(size <= 4096 ? Data(bytes: zmq_msg_data(&message), count: size) : Data())
             }
-            let more = zmq_msg_more(&message) != 0
             zmq_msg_close(&message)
             if !more { break }
         }
@@ -179,4 +214,10 @@ public struct ZMQPoller {
         }
         return items.map { $0.revents & Int16(ZMQ_POLLIN) != 0 }
     }
+}
+
+/// Keeps a Data alive while libzmq owns a pointer into it.
+private final class DataBox {
+    let data: Data
+    init(_ data: Data) { self.data = data }
 }
