@@ -41,6 +41,7 @@ let package = Package(
         // MARK: Core
         .target(name: "Imaging", dependencies: ["CImageCodecs"]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        .target(name: "Artifacts"),
 
         // MARK: Domain
         .target(name: "Metrics", dependencies: ["Imaging"]),
@@ -52,6 +53,7 @@ let package = Package(
         ], exclude: ["Generated/README.md"]),
 
         // MARK: Services
+        .target(name: "ServiceKit", dependencies: ["Wire", "Artifacts"]),
         .target(name: "MetricsService", dependencies: ["Wire", "Metrics", "Imaging"]),
 
         // MARK: Clients and executables
@@ -66,6 +68,8 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ZeroMQ", "TestSupport"]),
+        .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "TestSupport"]),
+        .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "Wire", "TestSupport"]),
         .testTarget(name: "MetricsServiceTests", dependencies: [
             "MetricsService", "Clients", "Wire", "Imaging", "Metrics", "TestSupport", "CAnnotatorClient",
         ]),
