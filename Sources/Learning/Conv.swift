@@ -155,7 +155,13 @@ func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, rows: Range<Int>, into
 /// For input pixels `rows`, gathers the output-gradient pixels each one fed, as rows of
 /// [KH·KW·Cout] with kernel columns in reverse order (so that for stride 1 a kernel row is
 /// one contiguous run of the gradient). Taps that no output pixel used are zero.
-func transposedIm2col(_ g: ConvGeometry, _ grad: UnsafePointer<Float>, rows: Range<Int>, into columns: UnsafeMutablePointer<Float>) {
+/// With `reluOutput`, each gathered gradient is masked by that output being positive (the
+/// backward of a fused ReLU).
+func transposedIm2col(_ g: ConvGeometry, _ grad: UnsafePointer<Float>, reluOutput: UnsafePointer<Float>?, rows: Range<Int>,
+                      into columns: UnsafeMutablePointer<Float>) {
+    @inline(__always) func copy(_ offset: Int, _ target: UnsafeMutablePointer<Float>, _ count: Int) {
+        if let reluOutput { reluGradient(grad + offset, reluOutput + offset, target, count) } else { target.update(from: grad + offset, count: count) }
+    }
     let cout = g.cout, k = g.kh * g.kw * cout, span = g.kw * cout
     var x = rows.lowerBound % g.w
     var y = (rows.lowerBound / g.w) % g.h
@@ -170,10 +176,10 @@ func transposedIm2col(_ g: ConvGeometry, _ grad: UnsafePointer<Float>, rows: Ran
                 d += span
                 continue
             }
-            let line = grad + (n * g.oh + oy) * g.ow * cout
+            let line = (n * g.oh + oy) * g.ow * cout
             let firstOx = x + g.padding - (g.kw - 1) * g.dilation
             if g.stride == 1, g.dilation == 1, firstOx >= 0, firstOx + g.kw <= g.ow {
-                d.update(from: line + firstOx * cout, count: span)
+                copy(line + firstOx * cout, d, span)
                 d += span
                 continue
             }
@@ -184,7 +190,7 @@ func transposedIm2col(_ g: ConvGeometry, _ grad: UnsafePointer<Float>, rows: Ran
                 if oxScaled < 0 || oxScaled % g.stride != 0 || ox >= g.ow {
                     d.update(repeating: 0, count: cout)
                 } else {
-                    d.update(from: line + ox * cout, count: cout)
+                    copy(line + ox * cout, d, cout)
                 }
                 d += cout
             }
@@ -196,16 +202,10 @@ func transposedIm2col(_ g: ConvGeometry, _ grad: UnsafePointer<Float>, rows: Ran
 
 func convBackward(_ g: ConvGeometry, x: Tensor, weight: Tensor, bias: Tensor?, out: UnsafePointer<Float>,
                   g gradOut: UnsafePointer<Float>, activation: FusedActivation) {
-    let total = g.outPixels * g.cout
-    // The gradient at the conv's pre-activation output.
-    var masked: Tensor?
-    if activation == .relu {
-        let m = Tensor(uninitialized: [total])
-        let ms = SharedPointer(m.data), gs = SharedPointer(gradOut), ys = SharedPointer(out)
-        parallelElements(total) { range in for i in range { ms[i] = ys[i] > 0 ? gs[i] : 0 } }
-        masked = m
-    }
-    let gy = SharedPointer(masked?.data ?? UnsafeMutablePointer(mutating: gradOut))
+    // With a fused ReLU the gradient at the pre-activation is g masked by y > 0. It is formed
+    // block by block in cache (dW) or while gathering (dX), never as a full-size tensor.
+    let relu = activation == .relu
+    let gy = SharedPointer(gradOut), ys = SharedPointer(out)
     let xs = SharedPointer(x.data)
     let threads = min(Threads.count, max(1, g.outPixels / 256))
     let k = g.k, cout = g.cout
@@ -220,11 +220,19 @@ func convBackward(_ g: ConvGeometry, x: Tensor, weight: Tensor, bias: Tensor?, o
             let range = (g.outPixels * t / threads)..<(g.outPixels * (t + 1) / threads)
             let dW = ps.base + t * (k + 1) * cout, dB = dW + k * cout
             let workspace = (g.isPointwise || !wantsWeight) ? nil : BufferPool.shared.take(block * k)
-            defer { if let workspace { BufferPool.shared.give(workspace, block * k) } }
+            let maskedBlock = relu ? BufferPool.shared.take(block * cout) : nil
+            defer {
+                if let workspace { BufferPool.shared.give(workspace, block * k) }
+                if let maskedBlock { BufferPool.shared.give(maskedBlock, block * cout) }
+            }
             var start = range.lowerBound
             while start < range.upperBound {
                 let rows = min(block, range.upperBound - start)
-                let gRows = gy.base + start * cout
+                var gRows = UnsafePointer(gy.base + start * cout)
+                if let maskedBlock {
+                    reluGradient(gRows, ys.base + start * cout, maskedBlock, rows * cout)
+                    gRows = UnsafePointer(maskedBlock)
+                }
                 if wantsWeight {
                     let columns: UnsafePointer<Float>
                     if let workspace {
@@ -253,9 +261,25 @@ func convBackward(_ g: ConvGeometry, x: Tensor, weight: Tensor, bias: Tensor?, o
     guard x.requiresGrad else { return }
     let dX = SharedPointer(x.gradBuffer())
     if g.isPointwise {
-        // dX[P, Cin] += gy[P, Cout] · Wᵀ
-        parallelSgemm(transB: true, m: g.inPixels, n: g.cin, k: cout, a: gy.base, lda: cout, b: weight.data, ldb: cout,
-                      beta: 1, c: dX.base, ldc: g.cin)
+        // dX[P, Cin] += g'[P, Cout] · Wᵀ, block by block so the masked gradient stays in cache.
+        let ws = SharedPointer(weight.data)
+        let block = blockRows(cout)
+        parallelRanges(g.inPixels, minimumPerThread: 256) { range in
+            let maskedBlock = relu ? BufferPool.shared.take(block * cout) : nil
+            defer { if let maskedBlock { BufferPool.shared.give(maskedBlock, block * cout) } }
+            var start = range.lowerBound
+            while start < range.upperBound {
+                let rows = min(block, range.upperBound - start)
+                var gRows = UnsafePointer(gy.base + start * cout)
+                if let maskedBlock {
+                    reluGradient(gRows, ys.base + start * cout, maskedBlock, rows * cout)
+                    gRows = UnsafePointer(maskedBlock)
+                }
+                sgemm(transB: true, m: rows, n: g.cin, k: cout, a: gRows, lda: cout, b: ws.base, ldb: cout, beta: 1,
+                      c: dX.base + start * g.cin, ldc: g.cin)
+                start += rows
+            }
+        }
         return
     }
     // The weight rearranged to [(kh, reversed kw, cout), cin] to match transposedIm2col.
@@ -278,7 +302,7 @@ func convBackward(_ g: ConvGeometry, x: Tensor, weight: Tensor, bias: Tensor?, o
         var start = range.lowerBound
         while start < range.upperBound {
             let rows = min(block, range.upperBound - start)
-            transposedIm2col(g, gy.base, rows: start..<(start + rows), into: workspace)
+            transposedIm2col(g, gy.base, reluOutput: relu ? ys.base : nil, rows: start..<(start + rows), into: workspace)
             sgemm(m: rows, n: g.cin, k: k2, a: workspace, lda: k2, b: fs.base, ldb: g.cin, beta: 1,
                   c: dX.base + start * g.cin, ldc: g.cin)
             start += rows

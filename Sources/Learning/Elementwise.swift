@@ -37,7 +37,9 @@ extension F {
         let ysaved = out.storage
         return out.recording("relu", [x]) { g in
             let dx = SharedPointer(x.gradBuffer()), gs = SharedPointer(g), y = SharedPointer(ysaved.pointer)
-            parallelElements(x.count) { range in for i in range where y[i] > 0 { dx[i] += gs[i] } }
+            parallelElements(x.count) { range in
+                reluGradientAdd(gs.base + range.lowerBound, y.base + range.lowerBound, dx.base + range.lowerBound, range.count)
+            }
         }
     }
 

@@ -1,10 +1,3 @@
-/// Indices kept by max pooling for its backward.
-final class IndexBuffer {
-    let pointer: UnsafeMutablePointer<Int32>
-    init(count: Int) { pointer = .allocate(capacity: max(count, 1)) }
-    deinit { pointer.deallocate() }
-}
-
 extension F {
     static func poolGeometry(_ op: String, _ x: Tensor, kernel: Int, stride: Int) throws(LearningError) -> (Int, Int) {
         try requireRank(op, x, 4, "x ([N, H, W, C])")
@@ -15,45 +8,66 @@ extension F {
     }
 
     /// Max pooling without padding (floor mode). Shapes: [N, H, W, C] → [N, OH, OW, C],
-    /// OH = (H − kernel)/stride + 1. Ties go to the first element, as in PyTorch.
+    /// OH = (H − kernel)/stride + 1. The gradient goes to the first maximal element of each
+    /// window, as in PyTorch; backward finds it again from x and y instead of storing indices.
     public static func maxPool2d(_ x: Tensor, kernel: Int = 2, stride: Int? = nil) throws(LearningError) -> Tensor {
         let s = stride ?? kernel
         let (oh, ow) = try poolGeometry("maxPool2d", x, kernel: kernel, stride: s)
         let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let out = Tensor(uninitialized: [n, oh, ow, c])
-        let keep = Autograd.needsGraph(x)
-        let indices = keep ? IndexBuffer(count: out.count) : nil
-        let xs = SharedPointer(x.data), ys = SharedPointer(out.data), ids = indices.map { SharedPointer($0.pointer) }
+        let xs = SharedPointer(x.data), ys = SharedPointer(out.data)
         parallelRanges(n * oh, minimumPerThread: 8) { lines in
             for line in lines {
                 let b = line / oh, oy = line % oh
                 for ox in 0..<ow {
-                    let o = ((b * oh + oy) * ow + ox) * c
-                    let first = ((b * h + oy * s) * w + ox * s) * c
-                    for ch in 0..<c { ys[o + ch] = xs[first + ch]; ids?[o + ch] = Int32(first + ch) }
+                    let o = ys.base + ((b * oh + oy) * ow + ox) * c
+                    o.update(from: xs.base + ((b * h + oy * s) * w + ox * s) * c, count: c)
                     for ky in 0..<kernel {
                         for kx in 0..<kernel where ky != 0 || kx != 0 {
-                            let i = ((b * h + oy * s + ky) * w + ox * s + kx) * c
-                            if let ids {
-                                for ch in 0..<c where xs[i + ch] > ys[o + ch] || xs[i + ch].isNaN { ys[o + ch] = xs[i + ch]; ids[o + ch] = Int32(i + ch) }
-                            } else {
-                                for ch in 0..<c { ys[o + ch] = max(ys[o + ch], xs[i + ch]) }
-                            }
+                            let i = xs.base + ((b * h + oy * s + ky) * w + ox * s + kx) * c
+                            var ch = 0
+                            while ch + 16 <= c { storeVec(pointwiseMax(loadVec(o + ch), loadVec(i + ch)), o + ch); ch += 16 }
+                            while ch < c { o[ch] = max(o[ch], i[ch]); ch += 1 }
                         }
                     }
                 }
             }
         }
-        guard let indices else { return out }
-        let total = out.count
         return out.recording("maxPool2d", [x]) { g in
-            let dx = SharedPointer(x.gradBuffer()), gs = SharedPointer(g), ids = SharedPointer(indices.pointer)
-            if kernel <= s {
-                // Windows do not overlap: every input element has at most one writer.
-                parallelElements(total) { range in for o in range { dx[Int(ids[o])] += gs[o] } }
-            } else {
-                for o in 0..<total { dx[Int(ids[o])] += gs[o] }
+            let dx = SharedPointer(x.gradBuffer()), gs = SharedPointer(g)
+            // Windows that overlap could give one input two writers: stay on one thread then.
+            let work = { (lines: Range<Int>) in
+                for line in lines {
+                    let b = line / oh, oy = line % oh
+                    for ox in 0..<ow {
+                        let o = ((b * oh + oy) * ow + ox) * c
+                        var ch = 0
+                        while ch + 16 <= c {
+                            let y = loadVec(ys.base + o + ch), gv = loadVec(gs.base + o + ch)
+                            var taken = SIMDMask<SIMD16<Int32>>(repeating: false)
+                            for ky in 0..<kernel {
+                                for kx in 0..<kernel {
+                                    let i = ((b * h + oy * s + ky) * w + ox * s + kx) * c + ch
+                                    let hit = (loadVec(xs.base + i) .== y) .& .!taken
+                                    taken = taken .| hit
+                                    storeVec(loadVec(dx.base + i) + Vec(repeating: 0).replacing(with: gv, where: hit), dx.base + i)
+                                }
+                            }
+                            ch += 16
+                        }
+                        while ch < c {
+                            search: for ky in 0..<kernel {
+                                for kx in 0..<kernel {
+                                    let i = ((b * h + oy * s + ky) * w + ox * s + kx) * c + ch
+                                    if xs[i] == ys[o + ch] { dx[i] += gs[o + ch]; break search }
+                                }
+                            }
+                            ch += 1
+                        }
+                    }
+                }
             }
+            if kernel <= s { parallelRanges(n * oh, minimumPerThread: 8, work) } else { work(0..<(n * oh)) }
         }
     }
 
@@ -153,7 +167,13 @@ extension F {
                     let (x0, x1, lx) = xt[ox]
                     let w00 = (1 - ly) * (1 - lx), w01 = (1 - ly) * lx, w10 = ly * (1 - lx), w11 = ly * lx
                     let a = r0 + x0 * c, bb = r0 + x1 * c, cc = r1 + x0 * c, d = r1 + x1 * c, t = target + ox * c
-                    for ch in 0..<c { t[ch] = w00 * a[ch] + w01 * bb[ch] + w10 * cc[ch] + w11 * d[ch] }
+                    var ch = 0
+                    while ch + 16 <= c {
+                        let v = w00 * loadVec(a + ch) + w01 * loadVec(bb + ch) + w10 * loadVec(cc + ch) + w11 * loadVec(d + ch)
+                        storeVec(v, t + ch)
+                        ch += 16
+                    }
+                    while ch < c { t[ch] = w00 * a[ch] + w01 * bb[ch] + w10 * cc[ch] + w11 * d[ch]; ch += 1 }
                 }
             }
         }

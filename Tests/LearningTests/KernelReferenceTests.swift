@@ -52,6 +52,8 @@ final class KernelReferenceTests: XCTestCase {
             (1, 8, 7, 3, 2, 5, 2, 2, 1, false),
             (1, 6, 6, 2, 3, 2, 1, 0, 1, false),
             (1, 4, 5, 3, 2, 1, 2, 0, 1, false),
+            (1, 6, 5, 17, 18, 3, 1, 1, 1, true),  // vector paths plus tails
+            (2, 4, 4, 16, 33, 1, 1, 0, 1, true),
         ]
         for (index, g) in geometries.enumerated() {
             for (threads, blockFloats) in [(1, 131_072), (2, 64), (2, 131_072)] {
@@ -106,6 +108,33 @@ final class KernelReferenceTests: XCTestCase {
         XCTAssertEqual(smooth.data[2 * 8 + 3], 1.25, accuracy: 1e-6)
         XCTAssertEqual(smooth.data[2 * 8 + 0], 0, accuracy: 1e-6)
         XCTAssertEqual(smooth.data[2 * 8 + 7], 3, accuracy: 1e-6)
+    }
+
+    /// The vectorised (16-channel) paths against the scalar ones, channel by channel.
+    func testWideChannelPoolingAndUpsamplingMatchPerChannelResults() throws {
+        let (n, h, w, c) = (2, 6, 4, 19)
+        let x = randomTensor([n, h, w, c], seed: 11, requiresGrad: true)
+        // ReLU-like input: many exact ties at zero, where the first element must win.
+        for i in 0..<x.count where x.data[i] < 0.2 { x.data[i] = 0 }
+        let ops: [(String, (Tensor) throws -> Tensor)] = [
+            ("maxPool", { try F.maxPool2d($0, kernel: 2) }),
+            ("maxPool overlapping", { try F.maxPool2d($0, kernel: 3, stride: 1) }),
+            ("bilinear", { try F.upsampleBilinear($0) }),
+        ]
+        for (name, op) in ops {
+            x.zeroGrad()
+            let y = try op(x)
+            let probe = randomTensor(y.shape, seed: 12)
+            try probed(y, probe).backward()
+            for channel in 0..<c {
+                let xc = try F.slice(x.detached(), axis: 3, range: channel..<(channel + 1)).detached(requiresGrad: true)
+                let yc = try op(xc)
+                try probed(yc, try F.slice(probe, axis: 3, range: channel..<(channel + 1))).backward()
+                assertClose(try F.slice(y, axis: 3, range: channel..<(channel + 1)), yc, "\(name) channel \(channel)")
+                assertClose(try F.slice(try XCTUnwrap(x.grad), axis: 3, range: channel..<(channel + 1)), try XCTUnwrap(xc.grad),
+                            "\(name) gradient channel \(channel)")
+            }
+        }
     }
 
     func testSoftmaxRowsSumToOneAndMatchDefinition() throws {
