@@ -45,6 +45,7 @@ public enum Inpainting {
         let radiusSquared = radius * radius
         var gradient = [Float](repeating: 0, count: 2 * channels)
         var sums = [Float](repeating: 0, count: channels)
+        var plainSums = [Float](repeating: 0, count: channels)
 
         // Arrival time of (x, y) from two neighbours a (along x) and b (along y): the upwind
         // solution of |∇T| = 1.
@@ -70,7 +71,7 @@ public enum Inpainting {
         }
 
         // One-sided or central difference of `field` at (x, y) from pixels that are not inside.
-        func derivative(_ x: Int, _ y: Int, dx: Int, dy: Int, _ read: (Int) -> Float) -> Float {
+        func derivative(_ x: Int, _ y: Int, dx: Int, dy: Int, _ read: (Int) -> Float) -> Float? {
             let index = y * width + x
             let px = x + dx, py = y + dy, mx = x - dx, my = y - dy
             let forward = px < width && py < height && state[py * width + px] != .inside
@@ -79,7 +80,7 @@ public enum Inpainting {
             case (true, true): return (read(py * width + px) - read(my * width + mx)) / 2
             case (true, false): return read(py * width + px) - read(index)
             case (false, true): return read(index) - read(my * width + mx)
-            case (false, false): return 0
+            case (false, false): return nil
             }
         }
 
@@ -97,10 +98,10 @@ public enum Inpainting {
                 let time = min(min(solve(left, up), solve(right, up)), min(solve(left, down), solve(right, down)))
                 arrival[n] = time
                 // Inpaint n from the known pixels around it.
-                let gradTX = derivative(nx, ny, dx: 1, dy: 0) { arrival[$0] }
-                let gradTY = derivative(nx, ny, dx: 0, dy: 1) { arrival[$0] }
-                for c in 0..<channels { sums[c] = 0 }
-                var totalWeight: Float = 0
+                let gradTX = derivative(nx, ny, dx: 1, dy: 0) { arrival[$0] } ?? 0
+                let gradTY = derivative(nx, ny, dx: 0, dy: 1) { arrival[$0] } ?? 0
+                for c in 0..<channels { sums[c] = 0; plainSums[c] = 0 }
+                var totalWeight: Float = 0, plainWeight: Float = 0
                 for qy in max(0, ny - radius)...min(height - 1, ny + radius) {
                     for qx in max(0, nx - radius)...min(width - 1, nx + radius) {
                         let q = qy * width + qx
@@ -112,16 +113,33 @@ public enum Inpainting {
                         let direction = max(abs(rx * gradTX + ry * gradTY) / length, 1e-6)
                         let level = 1 / (1 + abs(arrival[q] - time))
                         let weight = direction * level / distanceSquared
+                        // A neighbour whose gradient cannot be estimated (no known pixel on
+                        // either side) only counts when no neighbour has one.
+                        var extrapolates = true
                         for c in 0..<channels {
-                            gradient[2 * c] = derivative(qx, qy, dx: 1, dy: 0) { values[$0 * channels + c] }
-                            gradient[2 * c + 1] = derivative(qx, qy, dx: 0, dy: 1) { values[$0 * channels + c] }
-                            sums[c] += weight * (values[q * channels + c] + gradient[2 * c] * rx + gradient[2 * c + 1] * ry)
+                            guard let gx = derivative(qx, qy, dx: 1, dy: 0, { values[$0 * channels + c] }),
+                                  let gy = derivative(qx, qy, dx: 0, dy: 1, { values[$0 * channels + c] }) else {
+                                extrapolates = false
+                                break
+                            }
+                            gradient[2 * c] = gx
+                            gradient[2 * c + 1] = gy
                         }
-                        totalWeight += weight
+                        if extrapolates {
+                            for c in 0..<channels {
+                                sums[c] += weight * (values[q * channels + c] + gradient[2 * c] * rx + gradient[2 * c + 1] * ry)
+                            }
+                            totalWeight += weight
+                        } else {
+                            for c in 0..<channels { plainSums[c] += weight * values[q * channels + c] }
+                            plainWeight += weight
+                        }
                     }
                 }
                 if totalWeight > 0 {
                     for c in 0..<channels { values[n * channels + c] = sums[c] / totalWeight }
+                } else if plainWeight > 0 {
+                    for c in 0..<channels { values[n * channels + c] = plainSums[c] / plainWeight }
                 }
                 state[n] = .band
                 order += 1
