@@ -14,13 +14,15 @@ public enum Watershed {
         if let mask {
             for index in output.storage.indices where !mask.storage[index] { output.storage[index] = 0 }
         }
-        var queue = FloodQueue()
+        var queue = FloodQueue(capacity: mask.map { $0.storage.count { $0 } } ?? output.count)
         for index in output.storage.indices where output.storage[index] != 0 {
             queue.push(value: elevation.storage[index], age: 0, index: Int32(index))
         }
         let offsets = connectivity.offsets
         var age: Int64 = 0
+        let allowed = mask?.storage ?? [Bool](repeating: true, count: output.count)
         elevation.storage.withUnsafeBufferPointer { heights in
+            allowed.withUnsafeBufferPointer { allowed in
             output.storage.withUnsafeMutableBufferPointer { labels in
                 while let entry = queue.pop() {
                     let index = Int(entry.index)
@@ -30,64 +32,72 @@ public enum Watershed {
                         let nx = x + dx, ny = y + dy
                         guard nx >= 0, ny >= 0, nx < width, ny < height else { continue }
                         let neighbour = ny * width + nx
-                        guard labels[neighbour] == 0 else { continue }
-                        if let mask, !mask.storage[neighbour] { continue }
+                        guard labels[neighbour] == 0, allowed[neighbour] else { continue }
                         age += 1
                         labels[neighbour] = label
                         queue.push(value: heights[neighbour], age: age, index: Int32(neighbour))
                     }
                 }
             }
+            }
         }
         return output
     }
 }
 
-/// A binary min-heap on (value, age).
+/// A binary min-heap on (value, age), both packed into one integer key so a comparison is
+/// a single instruction: the float's bits made order-preserving, then the age.
 struct FloodQueue {
     struct Entry {
-        var value: Float
-        var age: Int64
+        var key: UInt64
         var index: Int32
     }
 
     private var entries: [Entry] = []
 
+    init(capacity: Int = 0) {
+        entries.reserveCapacity(capacity)
+    }
+
     @inline(__always)
-    private static func precedes(_ a: Entry, _ b: Entry) -> Bool {
-        a.value < b.value || (a.value == b.value && a.age < b.age)
+    static func key(value: Float, age: Int64) -> UInt64 {
+        let bits = (value + 0).bitPattern  // + 0 turns −0 into +0, which compare equal
+        let ordered = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
+        return UInt64(ordered) << 32 | UInt64(UInt32(truncatingIfNeeded: age))
     }
 
     mutating func push(value: Float, age: Int64, index: Int32) {
-        entries.append(Entry(value: value, age: age, index: index))
-        var child = entries.count - 1
-        let item = entries[child]
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard Self.precedes(item, entries[parent]) else { break }
-            entries[child] = entries[parent]
-            child = parent
+        let item = Entry(key: Self.key(value: value, age: age), index: index)
+        entries.append(item)
+        entries.withUnsafeMutableBufferPointer { heap in
+            var child = heap.count - 1
+            while child > 0 {
+                let parent = (child - 1) / 2
+                guard item.key < heap[parent].key else { break }
+                heap[child] = heap[parent]
+                child = parent
+            }
+            heap[child] = item
         }
-        entries[child] = item
     }
 
     mutating func pop() -> Entry? {
         guard let last = entries.popLast() else { return nil }
         guard !entries.isEmpty else { return last }
-        let top = entries[0]
-        let count = entries.count
-        var parent = 0
-        entries.withUnsafeMutableBufferPointer { heap in
+        return entries.withUnsafeMutableBufferPointer { heap in
+            let top = heap[0]
+            let count = heap.count
+            var parent = 0
             while true {
                 var child = 2 * parent + 1
                 guard child < count else { break }
-                if child + 1 < count && Self.precedes(heap[child + 1], heap[child]) { child += 1 }
-                guard Self.precedes(heap[child], last) else { break }
+                if child + 1 < count && heap[child + 1].key < heap[child].key { child += 1 }
+                guard heap[child].key < last.key else { break }
                 heap[parent] = heap[child]
                 parent = child
             }
             heap[parent] = last
+            return top
         }
-        return top
     }
 }
