@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // MARK: C shims
@@ -50,6 +51,9 @@ let package = Package(
         .target(name: "Metrics", dependencies: ["Imaging"]),
         .target(name: "Datasets", dependencies: ["Imaging"]),
 
+        // Durable project state of the annotation cycle (SQLite).
+        .target(name: "Project", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+
         // MARK: Wire
         .target(name: "Wire", dependencies: [
             "ZeroMQ", "Imaging",
@@ -74,6 +78,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ZeroMQ", "TestSupport"]),
+        .testTarget(name: "ProjectTests", dependencies: ["Project", "TestSupport"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "TestSupport"]),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "Wire", "TestSupport"]),
         .testTarget(name: "MetricsServiceTests", dependencies: [
