@@ -70,7 +70,7 @@ let package = Package(
         // MARK: Clients and executables
         .target(name: "Clients", dependencies: ["Wire", "Imaging", "Metrics"]),
         .executableTarget(name: "AnnotatorCLI", dependencies: [
-            "Clients", "Wire", "MetricsService", "Metrics", "Imaging", "Learning", "Datasets",
+            "Clients", "Wire", "MetricsService", "Metrics", "Imaging", "Learning", "Datasets", "Orchestration", "Project",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

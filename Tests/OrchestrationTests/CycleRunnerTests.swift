@@ -180,3 +180,24 @@ final class CropSelectorTests: XCTestCase {
         XCTAssertTrue(CropSelector.grid(image: "a", width: 300, height: 1000, size: 400).isEmpty)
     }
 }
+
+final class CycleReportTests: XCTestCase {
+    func testReportHasOneRowPerCycleWithTheKeysScriptsReadAndAPlotPerMetric() async throws {
+        let project = try ProjectStore(path: TestPaths.temporaryDirectory("report").appendingPathComponent("p.sqlite").path)
+        var plan = CyclePlan()
+        plan.cycles = 2
+        try await CycleRunner(plan: plan, project: project, stages: FakeStages()).run()
+        let report = try CycleReport(project: project)
+        XCTAssertEqual(report.cycles.map(\.cycle), [1, 2])
+        XCTAssertEqual(report.cycles[1].clicks_per_nucleus, 1.2, accuracy: 1e-9)
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any]
+        let rows = try XCTUnwrap(json?["cycles"] as? [[String: Any]])
+        for key in ["cycle", "dice1", "aji", "aji_plus", "dq", "sq", "pq", "clicks", "seconds"] {
+            XCTAssertNotNil(rows[0][key], key)
+        }
+        let html = report.html(images: [(caption: "crop <1>", path: "overlays/c1.png")])
+        XCTAssertEqual(html.components(separatedBy: "<svg").count - 1, 6)
+        XCTAssertTrue(html.contains("crop &lt;1&gt;"))
+        XCTAssertTrue(report.table.contains("    2  0.6000"))
+    }
+}
