@@ -48,6 +48,10 @@ struct BenchEngine: AsyncParsableCommand {
     func run() async throws {
         Threads.count = threads
         ConvTuning.blockFloats = blockFloats
+        if let best = BLASLauncher.coreTypeForThisCPU(), best != Threads.blasCoreName {
+            Console.note("note: OpenBLAS runs its \(Threads.blasCoreName) kernels; this CPU supports \(best) " +
+                         "(OPENBLAS_CORETYPE=\(best) before starting is faster here)")
+        }
         var generator = SplitMix(seed: 1)
         let bilinear = upsample == "bilinear"
         let model = Sequential([
@@ -69,6 +73,7 @@ struct BenchEngine: AsyncParsableCommand {
         let trainFLOPs = 3 * summary.forwardFLOPs - firstConvFLOPs
 
         var trainTimes: [Double] = []
+        var allocationsAfterWarmup = 0
         var lastLoss: Float = .nan
         for step in 0..<(warmup + steps) {
             let start = ContinuousClock.now
@@ -79,6 +84,7 @@ struct BenchEngine: AsyncParsableCommand {
             lastLoss = loss.item
             let ms = (ContinuousClock.now - start).milliseconds
             if step >= warmup { trainTimes.append(ms) }
+            if step == warmup - 1 { allocationsAfterWarmup = BufferPool.shared.systemAllocations }
             if !json { Console.note(String(format: "train step %d: %.1f ms (loss %.4f)", step, ms, lastLoss)) }
         }
         var forwardTimes: [Double] = []
@@ -107,6 +113,8 @@ struct BenchEngine: AsyncParsableCommand {
             "steps": .number(Double(steps)),
             "final_loss": .number(Double(lastLoss)),
             "blas_core": .string(Threads.blasCoreName),
+            "sgemm_gflops": .number(EngineProbe.sgemmGFLOPs(threads: threads)),
+            "buffer_allocations_per_step": .number(Double(BufferPool.shared.systemAllocations - allocationsAfterWarmup) / Double(steps)),
             "upsample": .string(upsample),
         ]
         if comparePytorch {
