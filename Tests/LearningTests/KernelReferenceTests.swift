@@ -9,10 +9,11 @@ final class KernelReferenceTests: XCTestCase {
     }
 
     /// Direct NHWC convolution in Double, with the gradients of Σ y ⊙ probe.
-    func naiveConv(x: Tensor, w: Tensor, b: Tensor, stride: Int, padding: Int, dilation: Int, relu: Bool, probe: Tensor?)
+    func naiveConv(x: Tensor, w: Tensor, b: Tensor, stride: Int, padding: Int, dilation: Int, groups: Int = 1, relu: Bool, probe: Tensor?)
         -> (y: [Double], dx: [Double], dw: [Double], db: [Double]) {
         let (n, h, wd, cin) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let (kh, kw, cout) = (w.shape[0], w.shape[1], w.shape[3])
+        let (kh, kw, cout, cinG) = (w.shape[0], w.shape[1], w.shape[3], w.shape[2])
+        let coutG = cout / groups
         let oh = (h + 2 * padding - dilation * (kh - 1) - 1) / stride + 1
         let ow = (wd + 2 * padding - dilation * (kw - 1) - 1) / stride + 1
         var y = [Double](repeating: 0, count: n * oh * ow * cout)
@@ -30,8 +31,9 @@ final class KernelReferenceTests: XCTestCase {
                 for i in 0..<kh { for j in 0..<kw {
                     let iy = oy * stride - padding + i * dilation, ix = ox * stride - padding + j * dilation
                     guard iy >= 0, iy < h, ix >= 0, ix < wd else { continue }
-                    for ci in 0..<cin {
-                        let xi = ((b0 * h + iy) * wd + ix) * cin + ci, wi = ((i * kw + j) * cin + ci) * cout + co
+                    for cj in 0..<cinG {
+                        let ci = (co / coutG) * cinG + cj
+                        let xi = ((b0 * h + iy) * wd + ix) * cin + ci, wi = ((i * kw + j) * cinG + cj) * cout + co
                         if pass == 0 { total += Double(x.data[xi]) * Double(w.data[wi]) } else {
                             dx[xi] += gradient * Double(w.data[wi]); dw[wi] += gradient * Double(x.data[xi])
                         }
@@ -44,29 +46,32 @@ final class KernelReferenceTests: XCTestCase {
     }
 
     func testConvMatchesNaiveAcrossGeometriesThreadsAndBlocks() throws {
-        let geometries: [(n: Int, h: Int, w: Int, cin: Int, cout: Int, k: Int, stride: Int, padding: Int, dilation: Int, relu: Bool)] = [
-            (2, 7, 6, 3, 5, 3, 1, 1, 1, true),
-            (1, 9, 8, 4, 3, 3, 2, 1, 1, false),
-            (1, 10, 9, 2, 4, 3, 1, 2, 2, true),
-            (2, 5, 5, 6, 4, 1, 1, 0, 1, true),
-            (1, 8, 7, 3, 2, 5, 2, 2, 1, false),
-            (1, 6, 6, 2, 3, 2, 1, 0, 1, false),
-            (1, 4, 5, 3, 2, 1, 2, 0, 1, false),
-            (1, 6, 5, 17, 18, 3, 1, 1, 1, true),  // vector paths plus tails
-            (2, 4, 4, 16, 33, 1, 1, 0, 1, true),
+        let geometries: [(n: Int, h: Int, w: Int, cin: Int, cout: Int, k: Int, stride: Int, padding: Int, dilation: Int, relu: Bool, groups: Int)] = [
+            (2, 7, 6, 3, 5, 3, 1, 1, 1, true, 1),
+            (1, 9, 8, 4, 3, 3, 2, 1, 1, false, 1),
+            (1, 10, 9, 2, 4, 3, 1, 2, 2, true, 1),
+            (2, 5, 5, 6, 4, 1, 1, 0, 1, true, 1),
+            (1, 8, 7, 3, 2, 5, 2, 2, 1, false, 1),
+            (1, 6, 6, 2, 3, 2, 1, 0, 1, false, 1),
+            (1, 4, 5, 3, 2, 1, 2, 0, 1, false, 1),
+            (1, 6, 5, 17, 18, 3, 1, 1, 1, true, 1),  // vector paths plus tails
+            (2, 4, 4, 16, 33, 1, 1, 0, 1, true, 1),
+            (2, 6, 5, 6, 4, 3, 1, 1, 1, true, 2),    // grouped
+            (1, 7, 7, 4, 4, 3, 2, 1, 1, false, 4),   // depthwise, strided
+            (2, 4, 3, 6, 9, 1, 1, 0, 1, true, 3),    // grouped 1×1
         ]
         for (index, g) in geometries.enumerated() {
             for (threads, blockFloats) in [(1, 131_072), (2, 64), (2, 131_072)] {
                 Threads.count = threads
                 ConvTuning.blockFloats = blockFloats
                 let x = randomTensor([g.n, g.h, g.w, g.cin], seed: UInt64(index), requiresGrad: true)
-                let w = randomTensor([g.k, g.k, g.cin, g.cout], seed: UInt64(index + 100), requiresGrad: true)
+                let w = randomTensor([g.k, g.k, g.cin / g.groups, g.cout], seed: UInt64(index + 100), requiresGrad: true)
                 let b = randomTensor([g.cout], seed: UInt64(index + 200), requiresGrad: true)
                 let y = try F.conv2d(x, weight: w, bias: b, stride: g.stride, padding: g.padding, dilation: g.dilation,
-                                     activation: g.relu ? .relu : .none)
+                                     groups: g.groups, activation: g.relu ? .relu : .none)
                 let probe = randomTensor(y.shape, seed: 7)
                 let reference = naiveConv(x: x, w: w, b: b, stride: g.stride, padding: g.padding, dilation: g.dilation,
-                                          relu: g.relu, probe: probe)
+                                          groups: g.groups, relu: g.relu, probe: probe)
                 let label = "geometry \(index) threads \(threads) block \(blockFloats)"
                 assertClose(y, try Tensor(shape: y.shape, values: reference.y.map(Float.init)), label)
                 try probed(y, probe).backward()
