@@ -142,6 +142,35 @@ final class KernelReferenceTests: XCTestCase {
         }
     }
 
+    /// Batch norm's vectorised, multi-threaded sweeps against single-channel runs.
+    func testWideBatchNormMatchesPerChannelResults() throws {
+        let c = 19
+        let x = randomTensor([2, 16, 17, c], seed: 31, scale: 3, requiresGrad: true)
+        let gamma = randomTensor([c], seed: 32, requiresGrad: true), beta = randomTensor([c], seed: 33, requiresGrad: true)
+        for training in [true, false] {
+            for t in [x, gamma, beta] { t.zeroGrad() }
+            let mean = randomTensor([c], seed: 34), variance = Tensor(shape: [c], repeating: 1.5)
+            let y = try F.batchNorm(x, gamma: gamma, beta: beta, runningMean: mean, runningVar: variance, training: training)
+            let probe = randomTensor(y.shape, seed: 35)
+            try probed(y, probe).backward()
+            for channel in 0..<c {
+                let slice = { (t: Tensor) throws -> Tensor in try F.slice(t.detached(), axis: t.rank - 1, range: channel..<(channel + 1)) }
+                let xc = try slice(x).detached(requiresGrad: true)
+                let gc = try slice(gamma).detached(requiresGrad: true), bc = try slice(beta).detached(requiresGrad: true)
+                let mc = try slice(randomTensor([c], seed: 34)), vc = Tensor(shape: [1], repeating: 1.5)
+                let yc = try F.batchNorm(xc, gamma: gc, beta: bc, runningMean: mc, runningVar: vc, training: training)
+                try probed(yc, try slice(probe)).backward()
+                let label = "training \(training) channel \(channel)"
+                assertClose(try slice(y), yc, label)
+                assertClose(try slice(try XCTUnwrap(x.grad)), try XCTUnwrap(xc.grad), tolerance: 2e-4, "\(label) dx")
+                assertClose(try slice(try XCTUnwrap(gamma.grad)), try XCTUnwrap(gc.grad), tolerance: 2e-4, "\(label) dgamma")
+                assertClose(try slice(try XCTUnwrap(beta.grad)), try XCTUnwrap(bc.grad), tolerance: 2e-4, "\(label) dbeta")
+                assertClose(try slice(mean), mc, "\(label) running mean")
+                assertClose(try slice(variance), vc, "\(label) running var")
+            }
+        }
+    }
+
     func testSoftmaxRowsSumToOneAndMatchDefinition() throws {
         let x = randomTensor([3, 4, 6], seed: 5, scale: 4)
         let y = try F.softmax(x), logY = try F.logSoftmax(x)
