@@ -45,6 +45,7 @@ final class GradientCheckTests: XCTestCase {
         try checkGradients([a, c], "concat") { try F.concat([$0[0], $0[1]], axis: 2) }
         try checkGradients([a], "slice") { try F.slice($0[0], axis: 1, range: 1..<3) }
         try checkGradients([a], "reshape") { try F.reshape($0[0], [4, -1]) }
+        try checkGradients([a], "permute") { try F.permute($0[0], [2, 0, 1]) }
         try checkGradients([a], "sum axis") { try F.sum($0[0], axis: 1) }
         try checkGradients([a], "mean axis") { try F.mean($0[0], axis: 2) }
         try checkGradients([a], "sum") { F.sum($0[0]) }

@@ -82,6 +82,17 @@ final class KernelReferenceTests: XCTestCase {
         }
     }
 
+    func testPermuteMatchesIndexArithmetic() throws {
+        let x = randomTensor([2, 3, 4, 5], seed: 41)
+        let y = try F.permute(x, [0, 2, 3, 1])  // NCHW → NHWC
+        XCTAssertEqual(y.shape, [2, 4, 5, 3])
+        for n in 0..<2 { for c in 0..<3 { for h in 0..<4 { for w in 0..<5 {
+            XCTAssertEqual(y.data[((n * 4 + h) * 5 + w) * 3 + c], x.data[((n * 3 + c) * 4 + h) * 5 + w])
+        } } } }
+        XCTAssertEqual(try F.permute(y, [0, 3, 1, 2]).values, x.values)
+        XCTAssertThrowsError(try F.permute(x, [0, 1, 1, 2]))
+    }
+
     func testMatmulMatchesNaive() throws {
         for threads in [1, 2] {
             Threads.count = threads
