@@ -16,7 +16,7 @@ RELEASE_BIN := .build/release/annotator
 DEBUG_BIN := .build/debug/annotator
 C_BUILD := build/c
 
-.PHONY: deps build build-debug run test swift-test c-client c-client-test protos bench clean
+.PHONY: deps build build-debug run test swift-test c-client c-client-test protos bench bench-engine clean
 
 deps:
 	@scripts/install-deps.sh
@@ -45,6 +45,11 @@ protos:
 bench: build
 	$(RELEASE_BIN) bench rpc
 	$(RELEASE_BIN) bench metrics
+	$(RELEASE_BIN) bench engine
+
+# The learning engine's benchmark next to PyTorch on the same workload (needs torch).
+bench-engine: build
+	$(RELEASE_BIN) bench engine --compare-pytorch
 
 clean:
 	rm -rf .build build

@@ -27,6 +27,7 @@ def main():
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--upsample", default="bilinear", choices=["bilinear", "nearest"])
     parser.add_argument("--channels-last", action="store_true")
+    parser.add_argument("--batch-norm", action="store_true", help="conv -> batch norm -> ReLU blocks")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
@@ -34,20 +35,20 @@ def main():
     class Net(nn.Module):
         def __init__(self):
             super().__init__()
-            self.c1 = nn.Conv2d(3, 32, 3, padding=1)
-            self.c2 = nn.Conv2d(32, 32, 3, padding=1)
-            self.c3 = nn.Conv2d(32, 64, 3, padding=1)
-            self.c4 = nn.Conv2d(64, 64, 3, padding=1)
-            self.c5 = nn.Conv2d(64, 32, 3, padding=1)
+            def block(cin, cout):
+                if not args.batch_norm:
+                    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU())
+                return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
+            self.c1, self.c2, self.c3, self.c4, self.c5 = block(3, 32), block(32, 32), block(32, 64), block(64, 64), block(64, 32)
             self.head = nn.Conv2d(32, 2, 1)
 
         def forward(self, x):
-            x = F.relu(self.c2(F.relu(self.c1(x))))
+            x = self.c2(self.c1(x))
             x = F.max_pool2d(x, 2)
-            x = F.relu(self.c4(F.relu(self.c3(x))))
+            x = self.c4(self.c3(x))
             mode = dict(mode="bilinear", align_corners=False) if args.upsample == "bilinear" else dict(mode="nearest")
             x = F.interpolate(x, scale_factor=2, **mode)
-            return self.head(F.relu(self.c5(x)))
+            return self.head(self.c5(x))
 
     model = Net()
     x = torch.randn(args.batch, 3, args.size, args.size)
@@ -87,6 +88,7 @@ def main():
         "forward_gflops": round(forward_flops / (forward_ms / 1000) / 1e9, 3),
         "threads": args.threads,
         "channels_last": args.channels_last,
+        "batch_norm": "yes" if args.batch_norm else "no",
         "torch": torch.__version__,
     }, sort_keys=True))
 

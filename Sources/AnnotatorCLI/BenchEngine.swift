@@ -36,6 +36,9 @@ struct BenchEngine: AsyncParsableCommand {
     @Option(help: "Upsampling: bilinear or nearest.")
     var upsample = "bilinear"
 
+    @Flag(help: "Conv → batch norm → ReLU blocks instead of convs with a fused ReLU.")
+    var batchNorm = false
+
     @Option(help: "im2col block size in floats (tuning).")
     var blockFloats = ConvTuning.blockFloats
 
@@ -48,18 +51,22 @@ struct BenchEngine: AsyncParsableCommand {
     func run() async throws {
         Threads.count = threads
         ConvTuning.blockFloats = blockFloats
+        if let best = BLASLauncher.coreTypeForThisCPU(), best != Threads.blasCoreName {
+            Console.note("note: OpenBLAS runs its \(Threads.blasCoreName) kernels; this CPU supports \(best) " +
+                         "(OPENBLAS_CORETYPE=\(best) before starting is faster here)")
+        }
         var generator = SplitMix(seed: 1)
         let bilinear = upsample == "bilinear"
-        let model = Sequential([
-            ("conv1", Conv2d(3, 32, kernel: 3, activation: .relu, using: &generator)),
-            ("conv2", Conv2d(32, 32, kernel: 3, activation: .relu, using: &generator)),
-            ("pool", Lambda.maxPool(2)),
-            ("conv3", Conv2d(32, 64, kernel: 3, activation: .relu, using: &generator)),
-            ("conv4", Conv2d(64, 64, kernel: 3, activation: .relu, using: &generator)),
-            ("up", bilinear ? Lambda.upsampleBilinear(2) : Lambda.upsampleNearest(2)),
-            ("conv5", Conv2d(64, 32, kernel: 3, activation: .relu, using: &generator)),
-            ("head", Conv2d(32, 2, kernel: 1, using: &generator)),
-        ])
+        func block(_ name: String, _ cin: Int, _ cout: Int) -> [(String, Module)] {
+            guard batchNorm else { return [(name, Conv2d(cin, cout, kernel: 3, activation: .relu, using: &generator))] }
+            return [(name, Conv2d(cin, cout, kernel: 3, bias: false, using: &generator)), ("\(name)_bn", BatchNorm2d(cout)),
+                    ("\(name)_relu", Lambda.relu)]
+        }
+        let model = Sequential(
+            block("conv1", 3, 32) + block("conv2", 32, 32) + [("pool", Lambda.maxPool(2))]
+                + block("conv3", 32, 64) + block("conv4", 64, 64)
+                + [("up", bilinear ? Lambda.upsampleBilinear(2) : Lambda.upsampleNearest(2))]
+                + block("conv5", 64, 32) + [("head", Conv2d(32, 2, kernel: 1, using: &generator))])
         let input = Tensor.randn([batch, size, size, 3], using: &generator)
         let labels = (0..<(batch * size * size)).map { _ in Int32.random(in: 0...1, using: &generator) }
         let optimizer = Adam(parameters: model.parameters(), learningRate: 1e-3)
@@ -69,6 +76,7 @@ struct BenchEngine: AsyncParsableCommand {
         let trainFLOPs = 3 * summary.forwardFLOPs - firstConvFLOPs
 
         var trainTimes: [Double] = []
+        var allocationsAfterWarmup = 0
         var lastLoss: Float = .nan
         for step in 0..<(warmup + steps) {
             let start = ContinuousClock.now
@@ -79,6 +87,7 @@ struct BenchEngine: AsyncParsableCommand {
             lastLoss = loss.item
             let ms = (ContinuousClock.now - start).milliseconds
             if step >= warmup { trainTimes.append(ms) }
+            if step == warmup - 1 { allocationsAfterWarmup = BufferPool.shared.systemAllocations }
             if !json { Console.note(String(format: "train step %d: %.1f ms (loss %.4f)", step, ms, lastLoss)) }
         }
         var forwardTimes: [Double] = []
@@ -107,7 +116,10 @@ struct BenchEngine: AsyncParsableCommand {
             "steps": .number(Double(steps)),
             "final_loss": .number(Double(lastLoss)),
             "blas_core": .string(Threads.blasCoreName),
+            "sgemm_gflops": .number(EngineProbe.sgemmGFLOPs(threads: threads)),
+            "buffer_allocations_per_step": .number(Double(BufferPool.shared.systemAllocations - allocationsAfterWarmup) / Double(steps)),
             "upsample": .string(upsample),
+            "batch_norm": .string(batchNorm ? "yes" : "no"),
         ]
         if comparePytorch {
             let reference = try runPyTorch()
@@ -127,7 +139,7 @@ struct BenchEngine: AsyncParsableCommand {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "bench/pytorch_reference.py", "--steps", "\(steps)", "--threads", "\(threads)",
-                             "--batch", "\(batch)", "--size", "\(size)", "--upsample", upsample]
+                             "--batch", "\(batch)", "--size", "\(size)", "--upsample", upsample] + (batchNorm ? ["--batch-norm"] : [])
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()

@@ -6,8 +6,13 @@ public enum FusedActivation: Sendable {
 
 /// Geometry of one 2-D convolution in NHWC/HWIO.
 struct ConvGeometry {
-    let n, h, w, cin, cout, kh, kw, stride, padding, dilation, oh, ow: Int
-    var k: Int { kh * kw * cin }
+    let n, h, w, cin, cout, kh, kw, stride, padding, dilation, oh, ow, groups: Int
+    /// Channels per group: group i maps input channels [i·cinG, (i+1)·cinG) to output
+    /// channels [i·coutG, (i+1)·coutG).
+    var cinG: Int { cin / groups }
+    var coutG: Int { cout / groups }
+    /// GEMM depth of one group: one receptive field.
+    var k: Int { kh * kw * cinG }
     var outPixels: Int { n * oh * ow }
     var inPixels: Int { n * h * w }
     /// A 1×1, stride 1, unpadded conv reads its input rows as the GEMM operand directly.
@@ -23,8 +28,10 @@ public enum ConvTuning {
 
 extension F {
     /// 2-D convolution (cross-correlation, as in PyTorch), optionally with bias and a fused
-    /// ReLU. Shapes: x [N, H, W, Cin], weight [KH, KW, Cin, Cout], bias [Cout]
+    /// ReLU. Shapes: x [N, H, W, Cin], weight [KH, KW, Cin/groups, Cout], bias [Cout]
     /// → [N, OH, OW, Cout], OH = (H + 2·padding − dilation·(KH−1) − 1)/stride + 1.
+    /// Grouped convs run one GEMM per group on strided channel slices (no copies of the
+    /// weight or output); depthwise convs work but are GEMM-poor (N = 1 per group).
     ///
     /// Forward: blocks of output pixels are im2col'ed into a cache-sized workspace and
     /// multiplied by the weight viewed as [KH·KW·Cin, Cout]; bias and activation run on the
@@ -33,8 +40,8 @@ extension F {
     /// ("transposed im2col" over the output gradient) times the flipped weight, so threads
     /// write disjoint rows of dX with no scatter races.
     public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
-                              dilation: Int = 1, activation: FusedActivation = .none) throws(LearningError) -> Tensor {
-        let geometry = try convGeometry(x, weight, bias, stride: stride, padding: padding, dilation: dilation)
+                              dilation: Int = 1, groups: Int = 1, activation: FusedActivation = .none) throws(LearningError) -> Tensor {
+        let geometry = try convGeometry(x, weight, bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
         let out = Tensor(uninitialized: [geometry.n, geometry.oh, geometry.ow, geometry.cout])
         convForward(geometry, x.data, weight.data, bias?.data, out.data, activation)
         FLOPCounter.add(2 * Double(geometry.outPixels) * Double(geometry.k) * Double(geometry.cout))
@@ -46,13 +53,17 @@ extension F {
     }
 
     static func convGeometry(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int, padding: Int,
-                             dilation: Int) throws(LearningError) -> ConvGeometry {
+                             dilation: Int, groups: Int) throws(LearningError) -> ConvGeometry {
         guard x.rank == 4, weight.rank == 4 else {
             throw .shapeMismatch(op: "conv2d", detail: "x must be [N, H, W, Cin] and weight [KH, KW, Cin, Cout]",
                                  shapes: [x.shape, weight.shape])
         }
-        guard x.shape[3] == weight.shape[2] else {
-            throw .shapeMismatch(op: "conv2d", detail: "input channels \(x.shape[3]) ≠ weight input channels \(weight.shape[2])",
+        guard groups >= 1, x.shape[3] % groups == 0, weight.shape[3] % groups == 0 else {
+            throw .shapeMismatch(op: "conv2d", detail: "\(groups) groups must divide input and output channels",
+                                 shapes: [x.shape, weight.shape])
+        }
+        guard x.shape[3] == weight.shape[2] * groups else {
+            throw .shapeMismatch(op: "conv2d", detail: "input channels \(x.shape[3]) ≠ weight input channels \(weight.shape[2]) × \(groups) groups",
                                  shapes: [x.shape, weight.shape])
         }
         if let bias, bias.shape != [weight.shape[3]] {
@@ -69,7 +80,7 @@ extension F {
             throw .shapeMismatch(op: "conv2d", detail: "kernel larger than padded input", shapes: [x.shape, weight.shape])
         }
         return ConvGeometry(n: n, h: h, w: w, cin: cin, cout: cout, kh: kh, kw: kw, stride: stride, padding: padding,
-                            dilation: dilation, oh: oh, ow: ow)
+                            dilation: dilation, oh: oh, ow: ow, groups: groups)
     }
 }
 
@@ -88,15 +99,18 @@ func convForward(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ weight: UnsafeP
         var start = range.lowerBound
         while start < range.upperBound {
             let rows = min(block, range.upperBound - start)
-            let columns: UnsafePointer<Float>
-            if let workspace {
-                im2col(g, xs.base, rows: start..<(start + rows), into: workspace)
-                columns = UnsafePointer(workspace)
-            } else {
-                columns = UnsafePointer(xs.base + start * g.cin)
-            }
             let target = ys.base + start * g.cout
-            sgemm(m: rows, n: g.cout, k: k, a: columns, lda: k, b: ws.base, ldb: g.cout, beta: 0, c: target, ldc: g.cout)
+            for group in 0..<g.groups {
+                let columns: UnsafePointer<Float>, lda: Int
+                if let workspace {
+                    im2col(g, xs.base, group: group, rows: start..<(start + rows), into: workspace)
+                    (columns, lda) = (UnsafePointer(workspace), k)
+                } else {
+                    (columns, lda) = (UnsafePointer(xs.base + start * g.cin + group * g.cinG), g.cin)
+                }
+                sgemm(m: rows, n: g.coutG, k: k, a: columns, lda: lda, b: ws.base + group * g.coutG, ldb: g.cout, beta: 0,
+                      c: target + group * g.coutG, ldc: g.cout)
+            }
             epilogue(target, rows: rows, channels: g.cout, bias: bs?.base, activation: activation)
             start += rows
         }
@@ -117,10 +131,12 @@ func epilogue(_ y: UnsafeMutablePointer<Float>, rows: Int, channels: Int, bias: 
     }
 }
 
-/// Writes the receptive fields of output pixels `rows` as rows of `columns` [rows, KH·KW·Cin]
-/// (tap-major, channel-minor, matching the HWIO weight viewed as [K, Cout]).
-func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, rows: Range<Int>, into columns: UnsafeMutablePointer<Float>) {
-    let cin = g.cin, k = g.k, span = g.kw * cin
+/// Writes the receptive fields of output pixels `rows` in the channels of `group` as rows of
+/// `columns` [rows, KH·KW·Cin/groups] (tap-major, channel-minor, matching the HWIO weight
+/// viewed as [K, Cout]).
+func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, group: Int, rows: Range<Int>, into columns: UnsafeMutablePointer<Float>) {
+    let cin = g.cin, cg = g.cinG, k = g.k, span = g.kw * cg
+    let x = x + group * cg
     var ox = rows.lowerBound % g.ow
     var oy = (rows.lowerBound / g.ow) % g.oh
     var n = rows.lowerBound / (g.ow * g.oh)
@@ -135,7 +151,7 @@ func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, rows: Range<Int>, into
                 continue
             }
             let line = x + (n * g.h + iy) * g.w * cin
-            if g.dilation == 1, ix0 >= 0, ix0 + g.kw <= g.w {
+            if g.groups == 1, g.dilation == 1, ix0 >= 0, ix0 + g.kw <= g.w {
                 // The whole kernel row is one contiguous run of NHWC memory.
                 d.update(from: line + ix0 * cin, count: span)
                 d += span
@@ -143,8 +159,8 @@ func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, rows: Range<Int>, into
             }
             for kw in 0..<g.kw {
                 let ix = ix0 + kw * g.dilation
-                if ix < 0 || ix >= g.w { d.update(repeating: 0, count: cin) } else { d.update(from: line + ix * cin, count: cin) }
-                d += cin
+                if ix < 0 || ix >= g.w { d.update(repeating: 0, count: cg) } else { d.update(from: line + ix * cin, count: cg) }
+                d += cg
             }
         }
         ox += 1
@@ -157,12 +173,14 @@ func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, rows: Range<Int>, into
 /// one contiguous run of the gradient). Taps that no output pixel used are zero.
 /// With `reluOutput`, each gathered gradient is masked by that output being positive (the
 /// backward of a fused ReLU).
-func transposedIm2col(_ g: ConvGeometry, _ grad: UnsafePointer<Float>, reluOutput: UnsafePointer<Float>?, rows: Range<Int>,
-                      into columns: UnsafeMutablePointer<Float>) {
+func transposedIm2col(_ g: ConvGeometry, _ grad: UnsafePointer<Float>, reluOutput: UnsafePointer<Float>?, group: Int,
+                      rows: Range<Int>, into columns: UnsafeMutablePointer<Float>) {
+    let shift = group * g.coutG
     @inline(__always) func copy(_ offset: Int, _ target: UnsafeMutablePointer<Float>, _ count: Int) {
+        let offset = offset + shift
         if let reluOutput { reluGradient(grad + offset, reluOutput + offset, target, count) } else { target.update(from: grad + offset, count: count) }
     }
-    let cout = g.cout, k = g.kh * g.kw * cout, span = g.kw * cout
+    let cout = g.cout, cg = g.coutG, k = g.kh * g.kw * cg, span = g.kw * cg
     var x = rows.lowerBound % g.w
     var y = (rows.lowerBound / g.w) % g.h
     var n = rows.lowerBound / (g.w * g.h)
@@ -178,7 +196,7 @@ func transposedIm2col(_ g: ConvGeometry, _ grad: UnsafePointer<Float>, reluOutpu
             }
             let line = (n * g.oh + oy) * g.ow * cout
             let firstOx = x + g.padding - (g.kw - 1) * g.dilation
-            if g.stride == 1, g.dilation == 1, firstOx >= 0, firstOx + g.kw <= g.ow {
+            if g.groups == 1, g.stride == 1, g.dilation == 1, firstOx >= 0, firstOx + g.kw <= g.ow {
                 copy(line + firstOx * cout, d, span)
                 d += span
                 continue
@@ -188,11 +206,11 @@ func transposedIm2col(_ g: ConvGeometry, _ grad: UnsafePointer<Float>, reluOutpu
                 let oxScaled = x + g.padding - kw * g.dilation
                 let ox = oxScaled / g.stride
                 if oxScaled < 0 || oxScaled % g.stride != 0 || ox >= g.ow {
-                    d.update(repeating: 0, count: cout)
+                    d.update(repeating: 0, count: cg)
                 } else {
-                    copy(line + ox * cout, d, cout)
+                    copy(line + ox * cout, d, cg)
                 }
-                d += cout
+                d += cg
             }
         }
         x += 1
@@ -234,15 +252,18 @@ func convBackward(_ g: ConvGeometry, x: Tensor, weight: Tensor, bias: Tensor?, o
                     gRows = UnsafePointer(maskedBlock)
                 }
                 if wantsWeight {
-                    let columns: UnsafePointer<Float>
-                    if let workspace {
-                        im2col(g, xs.base, rows: start..<(start + rows), into: workspace)
-                        columns = UnsafePointer(workspace)
-                    } else {
-                        columns = UnsafePointer(xs.base + start * g.cin)
+                    for group in 0..<g.groups {
+                        let columns: UnsafePointer<Float>, lda: Int
+                        if let workspace {
+                            im2col(g, xs.base, group: group, rows: start..<(start + rows), into: workspace)
+                            (columns, lda) = (UnsafePointer(workspace), k)
+                        } else {
+                            (columns, lda) = (UnsafePointer(xs.base + start * g.cin + group * g.cinG), g.cin)
+                        }
+                        // dW[K, group's Cout] += columnsᵀ · gRows[:, group's Cout]
+                        sgemm(transA: true, m: k, n: g.coutG, k: rows, a: columns, lda: lda, b: gRows + group * g.coutG, ldb: cout,
+                              beta: 1, c: dW + group * g.coutG, ldc: cout)
                     }
-                    // dW[K, Cout] += columnsᵀ · gRows
-                    sgemm(transA: true, m: k, n: cout, k: rows, a: columns, lda: k, b: gRows, ldb: cout, beta: 1, c: dW, ldc: cout)
                 }
                 for row in 0..<rows { let r = gRows + row * cout; for c in 0..<cout { dB[c] += r[c] } }
                 start += rows
@@ -275,22 +296,29 @@ func convBackward(_ g: ConvGeometry, x: Tensor, weight: Tensor, bias: Tensor?, o
                     reluGradient(gRows, ys.base + start * cout, maskedBlock, rows * cout)
                     gRows = UnsafePointer(maskedBlock)
                 }
-                sgemm(transB: true, m: rows, n: g.cin, k: cout, a: gRows, lda: cout, b: ws.base, ldb: cout, beta: 1,
-                      c: dX.base + start * g.cin, ldc: g.cin)
+                for group in 0..<g.groups {
+                    sgemm(transB: true, m: rows, n: g.cinG, k: g.coutG, a: gRows + group * g.coutG, lda: cout,
+                          b: ws.base + group * g.coutG, ldb: cout, beta: 1, c: dX.base + start * g.cin + group * g.cinG, ldc: g.cin)
+                }
                 start += rows
             }
         }
         return
     }
-    // The weight rearranged to [(kh, reversed kw, cout), cin] to match transposedIm2col.
-    let k2 = g.kh * g.kw * cout
-    let flipped = Tensor(uninitialized: [k2, g.cin])
-    for kh in 0..<g.kh {
-        for kw in 0..<g.kw {
-            let slot = kh * g.kw + (g.kw - 1 - kw)
-            for ci in 0..<g.cin {
-                let source = weight.data + ((kh * g.kw + kw) * g.cin + ci) * cout
-                for co in 0..<cout { flipped.data[(slot * cout + co) * g.cin + ci] = source[co] }
+    // Per group, the weight rearranged to [(kh, reversed kw, coutG), cinG] to match
+    // transposedIm2col.
+    let (cinG, coutG) = (g.cinG, g.coutG)
+    let k2 = g.kh * g.kw * coutG
+    let flipped = Tensor(uninitialized: [g.groups, k2, cinG])
+    for group in 0..<g.groups {
+        let target = flipped.data + group * k2 * cinG
+        for kh in 0..<g.kh {
+            for kw in 0..<g.kw {
+                let slot = kh * g.kw + (g.kw - 1 - kw)
+                for ci in 0..<cinG {
+                    let source = weight.data + ((kh * g.kw + kw) * cinG + ci) * cout + group * coutG
+                    for co in 0..<coutG { target[(slot * coutG + co) * cinG + ci] = source[co] }
+                }
             }
         }
     }
@@ -302,9 +330,12 @@ func convBackward(_ g: ConvGeometry, x: Tensor, weight: Tensor, bias: Tensor?, o
         var start = range.lowerBound
         while start < range.upperBound {
             let rows = min(block, range.upperBound - start)
-            transposedIm2col(g, gy.base, reluOutput: relu ? ys.base : nil, rows: start..<(start + rows), into: workspace)
-            sgemm(m: rows, n: g.cin, k: k2, a: workspace, lda: k2, b: fs.base, ldb: g.cin, beta: 1,
-                  c: dX.base + start * g.cin, ldc: g.cin)
+            for group in 0..<g.groups {
+                transposedIm2col(g, gy.base, reluOutput: relu ? ys.base : nil, group: group, rows: start..<(start + rows),
+                                 into: workspace)
+                sgemm(m: rows, n: cinG, k: k2, a: workspace, lda: k2, b: fs.base + group * k2 * cinG, ldb: cinG, beta: 1,
+                      c: dX.base + start * g.cin + group * cinG, ldc: g.cin)
+            }
             start += rows
         }
     }

@@ -255,6 +255,27 @@ extension F {
         }
     }
 
+    /// Reorders axes: result axis i is input axis `axes[i]` (PyTorch's `permute`), e.g.
+    /// [0, 2, 3, 1] takes NCHW to NHWC and [2, 3, 1, 0] an OIHW conv weight to HWIO.
+    /// Shapes: [d0, ..., dn] → [d_axes[0], ..., d_axes[n]].
+    public static func permute(_ x: Tensor, _ axes: [Int]) throws(LearningError) -> Tensor {
+        guard axes.sorted() == Array(0..<x.rank) else {
+            throw .invalidArgument(op: "permute", detail: "axes \(axes) are not a permutation of 0..<\(x.rank) for shape \(x.shape)")
+        }
+        let shape = axes.map { x.shape[$0] }
+        var inputStrides = [Int](repeating: 1, count: x.rank)
+        for axis in stride(from: x.rank - 2, through: 0, by: -1) { inputStrides[axis] = inputStrides[axis + 1] * x.shape[axis + 1] }
+        // Walking the output in order, the input index moves by the permuted strides.
+        let permutedStrides = axes.map { inputStrides[$0] }
+        let zeros = [Int](repeating: 0, count: x.rank)
+        let out = Tensor(uninitialized: shape)
+        forEachBroadcast(shape, permutedStrides, zeros) { i, source, _ in out.data[i] = x.data[source] }
+        return out.recording("permute", [x]) { g in
+            let dx = x.gradBuffer()
+            forEachBroadcast(shape, permutedStrides, zeros) { i, source, _ in dx[source] += g[i] }
+        }
+    }
+
     /// Joins tensors along `axis`; other dimensions must agree.
     public static func concat(_ tensors: [Tensor], axis: Int) throws(LearningError) -> Tensor {
         guard let first = tensors.first, axis >= 0, axis < first.rank else {

@@ -89,13 +89,15 @@ public struct ModelSummary: Sendable, CustomStringConvertible {
 public final class Conv2d: Module {
     public let weight: Tensor
     public let bias: Tensor?
-    public let stride: Int, padding: Int, dilation: Int
+    public let stride: Int, padding: Int, dilation: Int, groups: Int
     public let activation: FusedActivation
 
     public init<G: RandomNumberGenerator>(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int? = nil,
-                                          dilation: Int = 1, bias: Bool = true, activation: FusedActivation = .none,
+                                          dilation: Int = 1, groups: Int = 1, bias: Bool = true, activation: FusedActivation = .none,
                                           using generator: inout G) {
-        weight = Initializer.kaimingNormal([kernel, kernel, inChannels, outChannels], fanIn: kernel * kernel * inChannels, using: &generator)
+        let perGroup = inChannels / max(groups, 1)
+        weight = Initializer.kaimingNormal([kernel, kernel, perGroup, outChannels], fanIn: kernel * kernel * perGroup, using: &generator)
+        self.groups = groups
         self.bias = bias ? Tensor(zeros: [outChannels], requiresGrad: true) : nil
         self.stride = stride
         self.padding = padding ?? dilation * (kernel - 1) / 2
@@ -104,7 +106,8 @@ public final class Conv2d: Module {
     }
 
     public override func forward(_ x: Tensor) throws(LearningError) -> Tensor {
-        try F.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, activation: activation)
+        try F.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
+                     activation: activation)
     }
 
     public override var localParameters: [(String, Tensor)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }

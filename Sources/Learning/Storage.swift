@@ -14,6 +14,11 @@ public final class BufferPool: Sendable {
         var cachedFloats = 0
     }
     private let state = Mutex(State())
+    private let allocations = Atomic<Int>(0)
+
+    /// Buffers obtained from the system so far (not from the cache). Flat across steady
+    /// training steps: the evidence that steps reuse memory.
+    public var systemAllocations: Int { allocations.load(ordering: .relaxed) }
     /// Cached floats beyond this are released to the system instead (1 GiB).
     public let capacityFloats = 1 << 28
 
@@ -26,6 +31,7 @@ public final class BufferPool: Sendable {
             return address
         }
         if let reused, let pointer = UnsafeMutablePointer<Float>(bitPattern: reused) { return pointer }
+        allocations.add(1, ordering: .relaxed)
         // 64-byte alignment keeps AVX-512 loads within one cache line.
         var raw: UnsafeMutableRawPointer?
         guard posix_memalign(&raw, 64, size * MemoryLayout<Float>.stride) == 0, let raw else {

@@ -4,13 +4,13 @@ import XCTest
 /// Outputs and gradients against PyTorch (scripts/goldens/learning_goldens.py).
 final class GoldenTests: XCTestCase {
     func testConvolutionsMatchPyTorch() throws {
-        for name in ["conv3x3_pad1", "conv3x3_stride2_dilation2", "conv1x1"] {
+        for name in ["conv3x3_pad1", "conv3x3_stride2_dilation2", "conv1x1", "conv3x3_groups2"] {
             let golden = try Golden(name)
             let x = try golden.tensor("x", requiresGrad: true)
             let weight = try golden.tensor("weight", requiresGrad: true)
             let bias = try golden.tensor("bias", requiresGrad: true)
             let y = try F.conv2d(x, weight: weight, bias: bias, stride: golden.int("stride"), padding: golden.int("padding"),
-                                 dilation: golden.int("dilation"))
+                                 dilation: golden.int("dilation"), groups: golden.int("groups"))
             assertClose(y, try golden.tensor("y"), name)
             try probed(y, try golden.tensor("probe")).backward()
             assertClose(x.grad, try golden.tensor("dx"), "\(name) dx")

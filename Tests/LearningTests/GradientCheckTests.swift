@@ -14,6 +14,13 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    func testGroupedConvolution() throws {
+        let x = randomTensor([1, 5, 5, 4], seed: 21, requiresGrad: true)
+        let w = randomTensor([3, 3, 2, 6], seed: 22, requiresGrad: true)
+        let b = randomTensor([6], seed: 23, requiresGrad: true)
+        try checkGradients([x, w, b], "grouped conv") { try F.conv2d($0[0], weight: $0[1], bias: $0[2], padding: 1, groups: 2) }
+    }
+
     func testActivations() throws {
         // Values away from the ReLU kink so ±ε stays on one side.
         let x = randomTensor([3, 4, 5], seed: 4, scale: 2, requiresGrad: true)
@@ -38,6 +45,7 @@ final class GradientCheckTests: XCTestCase {
         try checkGradients([a, c], "concat") { try F.concat([$0[0], $0[1]], axis: 2) }
         try checkGradients([a], "slice") { try F.slice($0[0], axis: 1, range: 1..<3) }
         try checkGradients([a], "reshape") { try F.reshape($0[0], [4, -1]) }
+        try checkGradients([a], "permute") { try F.permute($0[0], [2, 0, 1]) }
         try checkGradients([a], "sum axis") { try F.sum($0[0], axis: 1) }
         try checkGradients([a], "mean axis") { try F.mean($0[0], axis: 2) }
         try checkGradients([a], "sum") { F.sum($0[0]) }

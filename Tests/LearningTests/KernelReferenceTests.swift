@@ -9,10 +9,11 @@ final class KernelReferenceTests: XCTestCase {
     }
 
     /// Direct NHWC convolution in Double, with the gradients of Σ y ⊙ probe.
-    func naiveConv(x: Tensor, w: Tensor, b: Tensor, stride: Int, padding: Int, dilation: Int, relu: Bool, probe: Tensor?)
+    func naiveConv(x: Tensor, w: Tensor, b: Tensor, stride: Int, padding: Int, dilation: Int, groups: Int = 1, relu: Bool, probe: Tensor?)
         -> (y: [Double], dx: [Double], dw: [Double], db: [Double]) {
         let (n, h, wd, cin) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let (kh, kw, cout) = (w.shape[0], w.shape[1], w.shape[3])
+        let (kh, kw, cout, cinG) = (w.shape[0], w.shape[1], w.shape[3], w.shape[2])
+        let coutG = cout / groups
         let oh = (h + 2 * padding - dilation * (kh - 1) - 1) / stride + 1
         let ow = (wd + 2 * padding - dilation * (kw - 1) - 1) / stride + 1
         var y = [Double](repeating: 0, count: n * oh * ow * cout)
@@ -30,8 +31,9 @@ final class KernelReferenceTests: XCTestCase {
                 for i in 0..<kh { for j in 0..<kw {
                     let iy = oy * stride - padding + i * dilation, ix = ox * stride - padding + j * dilation
                     guard iy >= 0, iy < h, ix >= 0, ix < wd else { continue }
-                    for ci in 0..<cin {
-                        let xi = ((b0 * h + iy) * wd + ix) * cin + ci, wi = ((i * kw + j) * cin + ci) * cout + co
+                    for cj in 0..<cinG {
+                        let ci = (co / coutG) * cinG + cj
+                        let xi = ((b0 * h + iy) * wd + ix) * cin + ci, wi = ((i * kw + j) * cinG + cj) * cout + co
                         if pass == 0 { total += Double(x.data[xi]) * Double(w.data[wi]) } else {
                             dx[xi] += gradient * Double(w.data[wi]); dw[wi] += gradient * Double(x.data[xi])
                         }
@@ -44,29 +46,32 @@ final class KernelReferenceTests: XCTestCase {
     }
 
     func testConvMatchesNaiveAcrossGeometriesThreadsAndBlocks() throws {
-        let geometries: [(n: Int, h: Int, w: Int, cin: Int, cout: Int, k: Int, stride: Int, padding: Int, dilation: Int, relu: Bool)] = [
-            (2, 7, 6, 3, 5, 3, 1, 1, 1, true),
-            (1, 9, 8, 4, 3, 3, 2, 1, 1, false),
-            (1, 10, 9, 2, 4, 3, 1, 2, 2, true),
-            (2, 5, 5, 6, 4, 1, 1, 0, 1, true),
-            (1, 8, 7, 3, 2, 5, 2, 2, 1, false),
-            (1, 6, 6, 2, 3, 2, 1, 0, 1, false),
-            (1, 4, 5, 3, 2, 1, 2, 0, 1, false),
-            (1, 6, 5, 17, 18, 3, 1, 1, 1, true),  // vector paths plus tails
-            (2, 4, 4, 16, 33, 1, 1, 0, 1, true),
+        let geometries: [(n: Int, h: Int, w: Int, cin: Int, cout: Int, k: Int, stride: Int, padding: Int, dilation: Int, relu: Bool, groups: Int)] = [
+            (2, 7, 6, 3, 5, 3, 1, 1, 1, true, 1),
+            (1, 9, 8, 4, 3, 3, 2, 1, 1, false, 1),
+            (1, 10, 9, 2, 4, 3, 1, 2, 2, true, 1),
+            (2, 5, 5, 6, 4, 1, 1, 0, 1, true, 1),
+            (1, 8, 7, 3, 2, 5, 2, 2, 1, false, 1),
+            (1, 6, 6, 2, 3, 2, 1, 0, 1, false, 1),
+            (1, 4, 5, 3, 2, 1, 2, 0, 1, false, 1),
+            (1, 6, 5, 17, 18, 3, 1, 1, 1, true, 1),  // vector paths plus tails
+            (2, 4, 4, 16, 33, 1, 1, 0, 1, true, 1),
+            (2, 6, 5, 6, 4, 3, 1, 1, 1, true, 2),    // grouped
+            (1, 7, 7, 4, 4, 3, 2, 1, 1, false, 4),   // depthwise, strided
+            (2, 4, 3, 6, 9, 1, 1, 0, 1, true, 3),    // grouped 1×1
         ]
         for (index, g) in geometries.enumerated() {
             for (threads, blockFloats) in [(1, 131_072), (2, 64), (2, 131_072)] {
                 Threads.count = threads
                 ConvTuning.blockFloats = blockFloats
                 let x = randomTensor([g.n, g.h, g.w, g.cin], seed: UInt64(index), requiresGrad: true)
-                let w = randomTensor([g.k, g.k, g.cin, g.cout], seed: UInt64(index + 100), requiresGrad: true)
+                let w = randomTensor([g.k, g.k, g.cin / g.groups, g.cout], seed: UInt64(index + 100), requiresGrad: true)
                 let b = randomTensor([g.cout], seed: UInt64(index + 200), requiresGrad: true)
                 let y = try F.conv2d(x, weight: w, bias: b, stride: g.stride, padding: g.padding, dilation: g.dilation,
-                                     activation: g.relu ? .relu : .none)
+                                     groups: g.groups, activation: g.relu ? .relu : .none)
                 let probe = randomTensor(y.shape, seed: 7)
                 let reference = naiveConv(x: x, w: w, b: b, stride: g.stride, padding: g.padding, dilation: g.dilation,
-                                          relu: g.relu, probe: probe)
+                                          groups: g.groups, relu: g.relu, probe: probe)
                 let label = "geometry \(index) threads \(threads) block \(blockFloats)"
                 assertClose(y, try Tensor(shape: y.shape, values: reference.y.map(Float.init)), label)
                 try probed(y, probe).backward()
@@ -75,6 +80,17 @@ final class KernelReferenceTests: XCTestCase {
                 assertClose(b.grad, try Tensor(shape: b.shape, values: reference.db.map(Float.init)), "\(label) db")
             }
         }
+    }
+
+    func testPermuteMatchesIndexArithmetic() throws {
+        let x = randomTensor([2, 3, 4, 5], seed: 41)
+        let y = try F.permute(x, [0, 2, 3, 1])  // NCHW → NHWC
+        XCTAssertEqual(y.shape, [2, 4, 5, 3])
+        for n in 0..<2 { for c in 0..<3 { for h in 0..<4 { for w in 0..<5 {
+            XCTAssertEqual(y.data[((n * 4 + h) * 5 + w) * 3 + c], x.data[((n * 3 + c) * 4 + h) * 5 + w])
+        } } } }
+        XCTAssertEqual(try F.permute(y, [0, 3, 1, 2]).values, x.values)
+        XCTAssertThrowsError(try F.permute(x, [0, 1, 1, 2]))
     }
 
     func testMatmulMatchesNaive() throws {
@@ -133,6 +149,35 @@ final class KernelReferenceTests: XCTestCase {
                 assertClose(try F.slice(y, axis: 3, range: channel..<(channel + 1)), yc, "\(name) channel \(channel)")
                 assertClose(try F.slice(try XCTUnwrap(x.grad), axis: 3, range: channel..<(channel + 1)), try XCTUnwrap(xc.grad),
                             "\(name) gradient channel \(channel)")
+            }
+        }
+    }
+
+    /// Batch norm's vectorised, multi-threaded sweeps against single-channel runs.
+    func testWideBatchNormMatchesPerChannelResults() throws {
+        let c = 19
+        let x = randomTensor([2, 16, 17, c], seed: 31, scale: 3, requiresGrad: true)
+        let gamma = randomTensor([c], seed: 32, requiresGrad: true), beta = randomTensor([c], seed: 33, requiresGrad: true)
+        for training in [true, false] {
+            for t in [x, gamma, beta] { t.zeroGrad() }
+            let mean = randomTensor([c], seed: 34), variance = Tensor(shape: [c], repeating: 1.5)
+            let y = try F.batchNorm(x, gamma: gamma, beta: beta, runningMean: mean, runningVar: variance, training: training)
+            let probe = randomTensor(y.shape, seed: 35)
+            try probed(y, probe).backward()
+            for channel in 0..<c {
+                let slice = { (t: Tensor) throws -> Tensor in try F.slice(t.detached(), axis: t.rank - 1, range: channel..<(channel + 1)) }
+                let xc = try slice(x).detached(requiresGrad: true)
+                let gc = try slice(gamma).detached(requiresGrad: true), bc = try slice(beta).detached(requiresGrad: true)
+                let mc = try slice(randomTensor([c], seed: 34)), vc = Tensor(shape: [1], repeating: 1.5)
+                let yc = try F.batchNorm(xc, gamma: gc, beta: bc, runningMean: mc, runningVar: vc, training: training)
+                try probed(yc, try slice(probe)).backward()
+                let label = "training \(training) channel \(channel)"
+                assertClose(try slice(y), yc, label)
+                assertClose(try slice(try XCTUnwrap(x.grad)), try XCTUnwrap(xc.grad), tolerance: 2e-4, "\(label) dx")
+                assertClose(try slice(try XCTUnwrap(gamma.grad)), try XCTUnwrap(gc.grad), tolerance: 2e-4, "\(label) dgamma")
+                assertClose(try slice(try XCTUnwrap(beta.grad)), try XCTUnwrap(bc.grad), tolerance: 2e-4, "\(label) dbeta")
+                assertClose(try slice(mean), mc, "\(label) running mean")
+                assertClose(try slice(variance), vc, "\(label) running var")
             }
         }
     }

@@ -54,3 +54,30 @@ final class ToyTrainingTests: XCTestCase {
         XCTAssertLessThan(end, start * 0.5, "loss \(start) → \(end)")
     }
 }
+
+final class SteadyStateTests: XCTestCase {
+    /// After a warm-up step, further training steps take every tensor buffer from the pool.
+    func testTrainingStepsReuseBuffers() throws {
+        var generator = SeededGenerator(seed: 9)
+        let model = Sequential([
+            ("conv1", Conv2d(2, 16, kernel: 3, activation: .relu, using: &generator)),
+            ("pool", Lambda.maxPool()),
+            ("conv2", Conv2d(16, 16, kernel: 3, activation: .relu, using: &generator)),
+            ("up", Lambda.upsampleBilinear()),
+            ("head", Conv2d(16, 2, kernel: 1, using: &generator)),
+        ])
+        let optimizer = Adam(parameters: model.parameters())
+        let input = randomTensor([2, 8, 8, 2], seed: 10)
+        let labels = (0..<128).map { Int32($0 % 2) }
+        func step() throws {
+            model.zeroGrad()
+            try F.crossEntropy(try model(input), labels: labels).backward()
+            optimizer.step()
+        }
+        try step()
+        try step()
+        let before = BufferPool.shared.systemAllocations
+        for _ in 0..<3 { try step() }
+        XCTAssertEqual(BufferPool.shared.systemAllocations, before)
+    }
+}

@@ -36,16 +36,16 @@ def write(name, case):
         json.dump({k: pack(v) if torch.is_tensor(v) else v for k, v in case.items()}, f, separators=(",", ":"))
 
 
-def conv_case(name, n, cin, cout, h, w, k, stride, padding, dilation):
+def conv_case(name, n, cin, cout, h, w, k, stride, padding, dilation, groups=1):
     x = torch.randn(n, cin, h, w, requires_grad=True)
-    weight = torch.randn(cout, cin, k, k, requires_grad=True)
+    weight = torch.randn(cout, cin // groups, k, k, requires_grad=True)
     bias = torch.randn(cout, requires_grad=True)
-    y = F.conv2d(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
+    y = F.conv2d(x, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
     r = torch.randn_like(y)
     (y * r).sum().backward()
     write(name, {"x": nhwc(x), "weight": hwio(weight), "bias": bias, "probe": nhwc(r), "y": nhwc(y),
                  "dx": nhwc(x.grad), "dweight": hwio(weight.grad), "dbias": bias.grad,
-                 "stride": stride, "padding": padding, "dilation": dilation})
+                 "stride": stride, "padding": padding, "dilation": dilation, "groups": groups})
 
 
 def main():
@@ -54,6 +54,7 @@ def main():
     conv_case("conv3x3_pad1", 2, 3, 4, 6, 7, 3, 1, 1, 1)
     conv_case("conv3x3_stride2_dilation2", 1, 2, 3, 9, 8, 3, 2, 2, 2)
     conv_case("conv1x1", 2, 5, 3, 4, 3, 1, 1, 0, 1)
+    conv_case("conv3x3_groups2", 1, 4, 6, 5, 6, 3, 1, 1, 1, groups=2)
 
     # Batch norm, training mode, then the running statistics it leaves.
     x = torch.randn(2, 3, 4, 5, requires_grad=True)
