@@ -1,4 +1,5 @@
 import Datasets
+import Metrics
 import Foundation
 import Imaging
 import TestSupport
@@ -156,5 +157,32 @@ final class DatasetTests: XCTestCase {
         XCTAssertNotEqual(labels[20, 20], labels[36, 20])
         XCTAssertNotEqual(labels[20, 20], 0)
         XCTAssertEqual(labels[2, 2], 0)
+    }
+}
+
+final class SampleDatasetTests: XCTestCase {
+    /// The bundled sample is a valid dataset: six 256×256 crops with 16-bit label maps.
+    func testBundledMoNuSegMiniLoads() throws {
+        let dataset = try FolderDataset(root: TestPaths.repository.appendingPathComponent("Samples/monuseg-mini"))
+        XCTAssertEqual(dataset.samples.count, 6)
+        for sample in dataset.samples {
+            let pair = try dataset.load(sample)
+            XCTAssertEqual([pair.image.width, pair.image.height], [256, 256])
+            XCTAssertGreaterThan(pair.labels.instanceIDs.count, 10, sample.name)
+            XCTAssertEqual(pair.labels.instanceIDs, Array(1...pair.labels.maxLabel), "ids are 1...N")
+        }
+    }
+
+    /// The classical segmenter on the sample crops: a loose floor so regressions show.
+    func testClassicalSegmenterOnTheSampleIsReasonable() throws {
+        let dataset = try FolderDataset(root: TestPaths.repository.appendingPathComponent("Samples/monuseg-mini"))
+        var dice = 0.0
+        for sample in dataset.samples.prefix(2) {
+            let pair = try dataset.load(sample)
+            let predicted = ClassicalSegmenter().segment(pair.image)
+            let scores = try SegmentationMetrics.evaluate(groundTruth: pair.labels, prediction: predicted)
+            dice += scores.dice1 / 2
+        }
+        XCTAssertGreaterThan(dice, 0.6)
     }
 }
