@@ -21,7 +21,8 @@ struct DatasetImportMoNuSeg: AsyncParsableCommand {
         discussion: """
         For every image with ANNOTATIONS/<name>.xml: copies the image to OUT/images and writes \
         OUT/instance_masks/<name>.png. Polygons are filled at pixel centres on the 1-based \
-        vertices, as the organisers' MATLAB poly2mask; later regions win where regions overlap. \
+        vertices, as the organisers' MATLAB poly2mask. Where regions overlap the earlier one keeps \
+        the pixels (as MoNuSeg's published training masks), or the later one with --overlap later. \
         Degenerate regions (fewer than 3 distinct vertices, or covering under 2 pixels) are skipped \
         and reported.
         """)
@@ -35,13 +36,17 @@ struct DatasetImportMoNuSeg: AsyncParsableCommand {
     @Option(help: "Output dataset folder.")
     var out: String
 
+    @Option(help: "Which region keeps overlapping pixels: earlier or later.")
+    var overlap: String = OverlapRule.earlierWins.rawValue
+
     @Flag(help: "Print a JSON summary.")
     var json = false
 
     func run() async throws {
+        guard let rule = OverlapRule(rawValue: overlap) else { throw CLIError("--overlap must be earlier or later, got \(overlap)") }
         let result = try MoNuSeg.importFolder(
             images: URL(fileURLWithPath: images), annotations: URL(fileURLWithPath: annotations),
-            output: URL(fileURLWithPath: out), progress: { Console.note($0) })
+            output: URL(fileURLWithPath: out), overlap: rule, progress: { Console.note($0) })
         if !result.missing.isEmpty {
             Console.note("\(result.missing.count) image(s) have no XML and were not imported: "
                          + result.missing.prefix(5).joined(separator: ", ") + (result.missing.count > 5 ? ", …" : ""))

@@ -30,9 +30,10 @@ public enum AperioXML {
         parser.delegate = collector
         guard parser.parse() else {
             let detail = parser.parserError.map { "\($0.localizedDescription) at line \(parser.lineNumber)" } ?? "malformed XML"
-            throw .invalidAnnotation(path: path, detail: detail)
+            throw .invalidAnnotation(path: path, detail: collector.problem ?? detail)
         }
         if let problem = collector.problem { throw .invalidAnnotation(path: path, detail: problem) }
+        if collector.isUnfinished { throw .invalidAnnotation(path: path, detail: "the file ends early (truncated?)") }
         guard collector.sawAnnotations else {
             throw .invalidAnnotation(path: path, detail: "no <Annotations> element")
         }
@@ -45,9 +46,19 @@ private final class RegionCollector: NSObject, XMLParserDelegate {
     var problem: String?
     var sawAnnotations = false
     private var current: AperioXML.Region?
+    /// Open elements, so a truncated or mis-nested file is an error even where the
+    /// platform's parser recovers silently.
+    private var open: [String] = []
+
+    var isUnfinished: Bool { !open.isEmpty }
+
+    func parserDidEndDocument(_ parser: XMLParser) {
+        if !open.isEmpty && problem == nil { problem = "the file ends inside <\(open.last!)> (truncated?)" }
+    }
 
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
                 attributes: [String: String] = [:]) {
+        open.append(name)
         switch name {
         case "Annotations": sawAnnotations = true
         case "Region": current = AperioXML.Region(id: attributes["Id"] ?? "", vertices: [])
@@ -65,6 +76,12 @@ private final class RegionCollector: NSObject, XMLParserDelegate {
     }
 
     func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        if open.last == name {
+            open.removeLast()
+        } else if problem == nil {
+            problem = "</\(name)> at line \(parser.lineNumber) does not close <\(open.last ?? "nothing")>"
+            parser.abortParsing()
+        }
         if name == "Region", let region = current {
             regions.append(region)
             current = nil

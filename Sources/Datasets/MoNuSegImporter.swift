@@ -18,16 +18,25 @@ public struct RasterizedAnnotations: Sendable {
     public var skipped: [SkippedRegion]
 }
 
+/// Which region keeps a pixel that two regions cover.
+public enum OverlapRule: String, Sendable, CaseIterable {
+    /// The earlier region in the file keeps it: the published per-nucleus training masks
+    /// (MoNuSeg's own lineage, which never overlap) follow this rule.
+    case earlierWins = "earlier"
+    /// The later region overwrites it: painting in file order, as ../shared's test maps were made.
+    case laterWins = "later"
+}
+
 /// MoNuSeg import: Aperio XML polygons → uint16 instance label maps, the way the
 /// organisers' MATLAB code does it (poly2mask on the 1-based vertices, i.e. pixel centres
-/// at integer coordinates after subtracting 1), regions painted in file order so a later
-/// region wins where two overlap, ids 1...N in file order.
+/// at integer coordinates after subtracting 1), ids 1...N in file order.
 public enum MoNuSeg {
     /// Regions covering fewer pixels are skipped as degenerate (MoNuSeg has regions of 2
     /// vertices and of a single pixel; the published masks leave them out).
     public static let minimumRegionPixels = 2
 
-    public static func rasterize(_ regions: [AperioXML.Region], width: Int, height: Int) -> RasterizedAnnotations {
+    public static func rasterize(_ regions: [AperioXML.Region], width: Int, height: Int,
+                                 overlap: OverlapRule = .earlierWins) -> RasterizedAnnotations {
         var labels = LabelMap(width: width, height: height, repeating: 0)
         var skipped: [SkippedRegion] = []
         var next: UInt32 = 1
@@ -45,7 +54,7 @@ public enum MoNuSeg {
                                              reason: "degenerate: covers \(pixels.count) pixel(s)"))
                 continue
             }
-            for pixel in pixels { labels.storage[pixel] = next }
+            for pixel in pixels where overlap == .laterWins || labels.storage[pixel] == 0 { labels.storage[pixel] = next }
             next += 1
         }
         return RasterizedAnnotations(labels: labels, regionCount: regions.count, skipped: skipped)
@@ -62,7 +71,7 @@ public enum MoNuSeg {
     /// Imports every image of `images` that has `annotations/<name>.xml`: writes
     /// out/images/<name>.<ext> (a copy) and out/instance_masks/<name>.png. Images without
     /// an XML are reported in `missing`, not imported.
-    public static func importFolder(images: URL, annotations: URL, output: URL,
+    public static func importFolder(images: URL, annotations: URL, output: URL, overlap: OverlapRule = .earlierWins,
                                     progress: (String) -> Void = { _ in })
         throws(DatasetError) -> (imported: [ImportedImage], missing: [String]) {
         let imageFiles: [URL]
@@ -95,7 +104,8 @@ public enum MoNuSeg {
             } catch {
                 throw .imaging(error)
             }
-            let result = rasterize(try AperioXML.regions(in: xml), width: raster.width, height: raster.height)
+            let result = rasterize(try AperioXML.regions(in: xml), width: raster.width, height: raster.height,
+                                   overlap: overlap)
             do {
                 let copy = imageFolder.appendingPathComponent(file.lastPathComponent)
                 try? FileManager.default.removeItem(at: copy)

@@ -25,12 +25,16 @@ public enum Inpainting {
     private static let known: UInt8 = 0, band: UInt8 = 1, inside: UInt8 = 2
 
     static func fill(_ input: [Float], channels: Int, width: Int, height: Int, mask: Mask, radius: Int) -> [Float] {
-        var values = input
+        precondition((1...4).contains(channels), "inpainting takes 1 to 4 channels")
+        // One vector per pixel so every channel is handled by the same instructions.
+        var values = [SIMD4<Float>](repeating: .zero, count: width * height)
+        for index in 0..<(width * height) {
+            for c in 0..<channels { values[index][c] = input[index * channels + c] }
+        }
         let count = width * height
         var state = mask.storage.map { $0 ? inside : known }
         var arrival = mask.storage.map { $0 ? Float(1e6) : Float(0) }
         var queue = FloodQueue()
-        var order: Int64 = 0
         // The narrow band starts as the known pixels that touch the region.
         for index in 0..<count where state[index] == known {
             let x = index % width, y = index / width
@@ -38,8 +42,7 @@ public enum Inpainting {
                 || (y > 0 && state[index - width] == inside) || (y + 1 < height && state[index + width] == inside)
             if touches {
                 state[index] = band
-                order += 1
-                queue.push(value: 0, age: order, index: Int32(index))
+                queue.push(value: 0, index: Int32(index))
             }
         }
         // The neighbourhood: offsets within the radius, with 1/|r|² and 1/|r|.
@@ -50,8 +53,6 @@ public enum Inpainting {
                 offsets.append((dx, dy, 1 / squared, 1 / squared.squareRoot()))
             }
         }
-        var sums = [Float](repeating: 0, count: channels)
-        var plainSums = [Float](repeating: 0, count: channels)
 
         state.withUnsafeMutableBufferPointer { state in
             arrival.withUnsafeMutableBufferPointer { arrival in
@@ -102,7 +103,7 @@ public enum Inpainting {
                             arrival[n] = time
                             let gradTX = slope(n, forward: right, backward: left)
                             let gradTY = slope(n, forward: down, backward: up)
-                            for c in 0..<channels { sums[c] = 0; plainSums[c] = 0 }
+                            var sums = SIMD4<Float>.zero, plainSums = SIMD4<Float>.zero
                             var totalWeight: Float = 0, plainWeight: Float = 0
                             for offset in offsets {
                                 let qx = nx - offset.dx, qy = ny - offset.dy
@@ -121,35 +122,34 @@ public enum Inpainting {
                                 // A neighbour whose gradient cannot be estimated (no known pixel
                                 // on either side) only counts when no neighbour has one.
                                 guard (hasRight || hasLeft) && (hasDown || hasUp) else {
-                                    for c in 0..<channels { plainSums[c] += weight * values[q * channels + c] }
+                                    plainSums += weight * values[q]
                                     plainWeight += weight
                                     continue
                                 }
-                                for c in 0..<channels {
-                                    let value = values[q * channels + c]
-                                    let gx: Float = hasRight && hasLeft
-                                        ? (values[(q + 1) * channels + c] - values[(q - 1) * channels + c]) / 2
-                                        : hasRight ? values[(q + 1) * channels + c] - value : value - values[(q - 1) * channels + c]
-                                    let gy: Float = hasDown && hasUp
-                                        ? (values[(q + width) * channels + c] - values[(q - width) * channels + c]) / 2
-                                        : hasDown ? values[(q + width) * channels + c] - value : value - values[(q - width) * channels + c]
-                                    sums[c] += weight * (value + gx * rx + gy * ry)
-                                }
+                                let value = values[q]
+                                let gx: SIMD4<Float> = hasRight && hasLeft ? (values[q + 1] - values[q - 1]) * 0.5
+                                    : hasRight ? values[q + 1] - value : value - values[q - 1]
+                                let gy: SIMD4<Float> = hasDown && hasUp ? (values[q + width] - values[q - width]) * 0.5
+                                    : hasDown ? values[q + width] - value : value - values[q - width]
+                                sums += weight * (value + gx * rx + gy * ry)
                                 totalWeight += weight
                             }
                             if totalWeight > 0 {
-                                for c in 0..<channels { values[n * channels + c] = sums[c] / totalWeight }
+                                values[n] = sums / totalWeight
                             } else if plainWeight > 0 {
-                                for c in 0..<channels { values[n * channels + c] = plainSums[c] / plainWeight }
+                                values[n] = plainSums / plainWeight
                             }
                             state[n] = band
-                            order += 1
-                            queue.push(value: time, age: order, index: Int32(n))
+                            queue.push(value: time, index: Int32(n))
                         }
                     }
                 }
             }
         }
-        return values
+        var output = input
+        for index in 0..<(width * height) {
+            for c in 0..<channels { output[index * channels + c] = values[index][c] }
+        }
+        return output
     }
 }

@@ -16,10 +16,9 @@ public enum Watershed {
         }
         var queue = FloodQueue(capacity: mask.map { $0.storage.count { $0 } } ?? output.count)
         for index in output.storage.indices where output.storage[index] != 0 {
-            queue.push(value: elevation.storage[index], age: 0, index: Int32(index))
+            queue.push(value: elevation.storage[index], index: Int32(index))
         }
         let offsets = connectivity.offsets
-        var age: Int64 = 0
         let allowed = mask?.storage ?? [Bool](repeating: true, count: output.count)
         elevation.storage.withUnsafeBufferPointer { heights in
             allowed.withUnsafeBufferPointer { allowed in
@@ -33,9 +32,8 @@ public enum Watershed {
                         guard nx >= 0, ny >= 0, nx < width, ny < height else { continue }
                         let neighbour = ny * width + nx
                         guard labels[neighbour] == 0, allowed[neighbour] else { continue }
-                        age += 1
                         labels[neighbour] = label
-                        queue.push(value: heights[neighbour], age: age, index: Int32(neighbour))
+                        queue.push(value: heights[neighbour], index: Int32(neighbour))
                     }
                 }
             }
@@ -45,35 +43,38 @@ public enum Watershed {
     }
 }
 
-/// A binary min-heap on (value, age), both packed into one integer key so a comparison is
-/// a single instruction: the float's bits made order-preserving, then the age.
+/// A min-priority queue on (value, insertion order): entries with equal values leave in
+/// the order they came. Each entry is one integer, the float's bits made order-preserving
+/// followed by the insertion number, so a comparison is one instruction and the heap stays
+/// small; the pixel index is looked up by insertion number.
 struct FloodQueue {
     struct Entry {
-        var key: UInt64
         var index: Int32
     }
 
-    private var entries: [Entry] = []
+    private var heap: [UInt64] = []
+    private var indexByOrder: [Int32] = []
 
     init(capacity: Int = 0) {
-        entries.reserveCapacity(capacity)
+        heap.reserveCapacity(capacity)
+        indexByOrder.reserveCapacity(capacity)
     }
 
     @inline(__always)
-    static func key(value: Float, age: Int64) -> UInt64 {
+    static func orderedBits(_ value: Float) -> UInt32 {
         let bits = (value + 0).bitPattern  // + 0 turns −0 into +0, which compare equal
-        let ordered = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
-        return UInt64(ordered) << 32 | UInt64(UInt32(truncatingIfNeeded: age))
+        return bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
     }
 
-    mutating func push(value: Float, age: Int64, index: Int32) {
-        let item = Entry(key: Self.key(value: value, age: age), index: index)
-        entries.append(item)
-        entries.withUnsafeMutableBufferPointer { heap in
+    mutating func push(value: Float, index: Int32) {
+        let item = UInt64(Self.orderedBits(value)) << 32 | UInt64(UInt32(truncatingIfNeeded: indexByOrder.count))
+        indexByOrder.append(index)
+        heap.append(item)
+        heap.withUnsafeMutableBufferPointer { heap in
             var child = heap.count - 1
             while child > 0 {
                 let parent = (child - 1) / 2
-                guard item.key < heap[parent].key else { break }
+                guard item < heap[parent] else { break }
                 heap[child] = heap[parent]
                 child = parent
             }
@@ -82,22 +83,27 @@ struct FloodQueue {
     }
 
     mutating func pop() -> Entry? {
-        guard let last = entries.popLast() else { return nil }
-        guard !entries.isEmpty else { return last }
-        return entries.withUnsafeMutableBufferPointer { heap in
-            let top = heap[0]
-            let count = heap.count
-            var parent = 0
-            while true {
-                var child = 2 * parent + 1
-                guard child < count else { break }
-                if child + 1 < count && heap[child + 1].key < heap[child].key { child += 1 }
-                guard heap[child].key < last.key else { break }
-                heap[parent] = heap[child]
-                parent = child
+        guard let last = heap.popLast() else { return nil }
+        let top: UInt64
+        if heap.isEmpty {
+            top = last
+        } else {
+            top = heap.withUnsafeMutableBufferPointer { heap in
+                let top = heap[0]
+                let count = heap.count
+                var parent = 0
+                while true {
+                    var child = 2 * parent + 1
+                    guard child < count else { break }
+                    if child + 1 < count && heap[child + 1] < heap[child] { child += 1 }
+                    guard heap[child] < last else { break }
+                    heap[parent] = heap[child]
+                    parent = child
+                }
+                heap[parent] = last
+                return top
             }
-            heap[parent] = last
-            return top
         }
+        return Entry(index: indexByOrder[Int(top & 0xFFFF_FFFF)])
     }
 }
