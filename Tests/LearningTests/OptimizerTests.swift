@@ -1,0 +1,78 @@
+import Foundation
+@testable import Learning
+import XCTest
+
+final class OptimizerTests: XCTestCase {
+    func testSGDMomentumMatchesPyTorchRecurrence() throws {
+        let p = try Tensor(shape: [1], values: [1], requiresGrad: true)
+        let sgd = SGD(parameters: [p], learningRate: 0.1, momentum: 0.9)
+        // loss = p², grad = 2p. By hand: buf1 = 2 → p = 0.8; buf2 = 0.9·2 + 1.6 = 3.4 → p = 0.46.
+        for _ in 0..<2 {
+            p.zeroGrad()
+            try F.sum(try F.mul(p, p)).backward()
+            sgd.step()
+        }
+        XCTAssertEqual(p.item, 0.46, accuracy: 1e-6)
+    }
+
+    func testAdamFirstStepMovesByLearningRate() throws {
+        let p = try Tensor(shape: [2], values: [1, -2], requiresGrad: true)
+        let adam = Adam(parameters: [p], learningRate: 0.01)
+        try F.sum(try F.mul(p, p)).backward()
+        adam.step()
+        XCTAssertEqual(p.values[0], 0.99, accuracy: 1e-6)
+        XCTAssertEqual(p.values[1], -1.99, accuracy: 1e-6)
+        let q = try Tensor(shape: [1], values: [1], requiresGrad: true)
+        let adamW = Adam.adamW(parameters: [q], learningRate: 0.1, weightDecay: 0.5)
+        try F.sum(q).backward()
+        adamW.step()
+        XCTAssertEqual(q.item, 1 * (1 - 0.05) - 0.1, accuracy: 1e-6)
+    }
+
+    func testFrozenParameterIsNotUpdated() throws {
+        let p = try Tensor(shape: [1], values: [1], requiresGrad: true)
+        try F.sum(p).backward()
+        p.requiresGrad = false
+        Adam(parameters: [p]).step()
+        XCTAssertEqual(p.item, 1)
+    }
+
+    func testSchedules() {
+        let cosine = LearningRateSchedule(base: 1, warmupSteps: 10, decay: .cosine(totalSteps: 110, minimum: 0.1))
+        XCTAssertEqual(cosine.rate(at: 0), 0.1, accuracy: 1e-6)
+        XCTAssertEqual(cosine.rate(at: 9), 1, accuracy: 1e-6)
+        XCTAssertEqual(cosine.rate(at: 60), 0.55, accuracy: 1e-5)
+        XCTAssertEqual(cosine.rate(at: 500), 0.1, accuracy: 1e-6)
+        let step = LearningRateSchedule(base: 1, decay: .step(every: 10, gamma: 0.5))
+        XCTAssertEqual(step.rate(at: 25), 0.25, accuracy: 1e-6)
+    }
+
+    func testLBFGSSolvesQuadraticWithinTwentyIterations() {
+        // f = ½ xᵀAx − bᵀx with A = diag(1...10): minimum at x = b/A.
+        let b = (1...10).map(Double.init)
+        let result = LBFGS(maxIterations: 20).minimize(from: [Double](repeating: 0, count: 10)) { x in
+            var loss = 0.0, gradient = [Double](repeating: 0, count: 10)
+            for i in 0..<10 {
+                let a = Double(i + 1)
+                loss += 0.5 * a * x[i] * x[i] - b[i] * x[i]
+                gradient[i] = a * x[i] - b[i]
+            }
+            return (loss, gradient)
+        }
+        XCTAssertLessThanOrEqual(result.iterations, 20)
+        for i in 0..<10 { XCTAssertEqual(result.x[i], 1, accuracy: 1e-4) }
+    }
+
+    func testLBFGSMinimisesRosenbrock() {
+        func rosenbrock(_ x: [Double]) -> (Double, [Double]) {
+            let (a, b) = (x[0], x[1])
+            return ((1 - a) * (1 - a) + 100 * (b - a * a) * (b - a * a),
+                    [-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)])
+        }
+        let short = LBFGS(maxIterations: 20).minimize(from: [-1.2, 1], rosenbrock)
+        XCTAssertLessThan(short.loss, rosenbrock([-1.2, 1]).0 / 4)
+        let long = LBFGS(maxIterations: 200).minimize(from: [-1.2, 1], rosenbrock)
+        XCTAssertEqual(long.x[0], 1, accuracy: 1e-3)
+        XCTAssertEqual(long.x[1], 1, accuracy: 2e-3)
+    }
+}
