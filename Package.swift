@@ -47,6 +47,7 @@ let package = Package(
 
         // MARK: Domain
         .target(name: "Metrics", dependencies: ["Imaging"]),
+        .target(name: "Datasets", dependencies: ["Imaging"]),
 
         // MARK: Wire
         .target(name: "Wire", dependencies: [
@@ -60,13 +61,14 @@ let package = Package(
         // MARK: Clients and executables
         .target(name: "Clients", dependencies: ["Wire", "Imaging", "Metrics"]),
         .executableTarget(name: "AnnotatorCLI", dependencies: [
-            "Clients", "Wire", "MetricsService", "Metrics", "Imaging", "Learning",
+            "Clients", "Wire", "MetricsService", "Metrics", "Imaging", "Learning", "Datasets",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: Tests (mirror the modules)
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport"),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "Metrics", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ZeroMQ", "TestSupport"]),

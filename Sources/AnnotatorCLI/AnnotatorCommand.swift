@@ -15,6 +15,8 @@ struct AnnotatorCommand: AsyncParsableCommand {
             HealthCommand.self,
             InfoCommand.self,
             MetricsCommand.self,
+            DatasetCommand.self,
+            BaselineCommand.self,
             BenchCommand.self,
         ])
 }
