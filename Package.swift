@@ -48,6 +48,8 @@ let package = Package(
         // MARK: Domain
         .target(name: "Metrics", dependencies: ["Imaging"]),
         .target(name: "Datasets", dependencies: ["Imaging"]),
+        // HoVer-Net: model, targets, losses, training, tiled inference, post-processing.
+        .target(name: "HoVerNet", dependencies: ["Learning", "Imaging", "Datasets", "Metrics"]),
 
         // MARK: Wire
         .target(name: "Wire", dependencies: [
@@ -61,7 +63,7 @@ let package = Package(
         // MARK: Clients and executables
         .target(name: "Clients", dependencies: ["Wire", "Imaging", "Metrics"]),
         .executableTarget(name: "AnnotatorCLI", dependencies: [
-            "Clients", "Wire", "MetricsService", "Metrics", "Imaging", "Learning", "Datasets",
+            "Clients", "Wire", "MetricsService", "Metrics", "Imaging", "Learning", "Datasets", "HoVerNet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -71,6 +73,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "Metrics", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "TestSupport"]),
+        .testTarget(name: "HoVerNetTests", dependencies: ["HoVerNet", "Learning", "Imaging", "Datasets", "Metrics", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ZeroMQ", "TestSupport"]),
         .testTarget(name: "MetricsServiceTests", dependencies: [
             "MetricsService", "Clients", "Wire", "Imaging", "Metrics", "TestSupport", "CAnnotatorClient",
