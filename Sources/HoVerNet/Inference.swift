@@ -4,12 +4,12 @@ import Learning
 
 /// How an image is cut into tiles for the network.
 public struct TilingOptions: Codable, Sendable, Equatable {
-    /// Largest tile side fed to the network (pixels, including the margins). The default
-    /// covers a 1000×1000 image in one tile: fewer tiles means less margin recomputed.
+    /// Largest tile side fed to the network (pixels, including margins). The default covers
+    /// a 1000×1000 image in one tile (no margins to recompute; ~1 GiB of activations).
     public var maximumTile: Int = 1088
-    /// Context on each side of a tile whose predictions are discarded; only each tile's
-    /// centre is kept, so seams see the same context as the interior (rounded up to a
-    /// multiple of the model's size multiple).
+    /// Context read across each internal seam and discarded: each tile keeps only its own
+    /// region, so pixels near a seam see the same context as in one whole-image pass
+    /// (rounded up to a multiple of the model's size multiple; should cover the receptive field).
     public var margin: Int = 32
 
     public init(maximumTile: Int = 1088, margin: Int = 32) {
@@ -84,23 +84,28 @@ public final class HoVerNetSegmenter {
         guard largestStep >= multiple else {
             throw .invalidConfiguration("tiles of \(tiling.maximumTile) px leave no centre with margins of \(margin) px")
         }
-        // Per axis: as few tiles as fit, of equal step (a multiple of the pooling factor, so
-        // every tile's pooling grid lines up with its neighbours').
-        func layout(_ extent: Int) -> (count: Int, step: Int) {
+        // The network sees the image padded to multiples of its pooling factor (by
+        // reflection). Tiles split that canvas into equal steps (multiples of the pooling
+        // factor, so every tile's pooling grid lines up with its neighbours') and read
+        // `margin` extra pixels across internal seams only: at the canvas edge a tile ends
+        // where the whole-image pass would, so stitched tiles equal one big tile.
+        let paddedW = roundUp(width), paddedH = roundUp(height)
+        func layout(_ extent: Int) -> [(output: Range<Int>, input: Range<Int>)] {
             let count = (extent + largestStep - 1) / largestStep
-            return (count, roundUp((extent + count - 1) / count))
+            let step = roundUp((extent + count - 1) / count)
+            return (0..<count).compactMap { index in
+                let start = index * step, end = min(start + step, extent)
+                guard start < end else { return nil }
+                return (start..<end, max(0, start - margin)..<min(extent, end + margin))
+            }
         }
-        let (tilesX, stepX) = layout(width), (tilesY, stepY) = layout(height)
-        let tileW = stepX + 2 * margin, tileH = stepY + 2 * margin
-        let canvasW = tilesX * stepX + 2 * margin, canvasH = tilesY * stepY + 2 * margin
-        // The image reflected into the canvas (values 0...1), so margins and padding hold
-        // plausible tissue rather than a black frame.
-        var canvas = [Float](repeating: 0, count: canvasW * canvasH * 3)
-        for cy in 0..<canvasH {
-            let sy = reflect101(cy - margin, height)
-            for cx in 0..<canvasW {
-                let sx = reflect101(cx - margin, width)
-                for c in 0..<3 { canvas[(cy * canvasW + cx) * 3 + c] = Float(image.pixels[(sy * width + sx) * 3 + c]) / 255 }
+        let columns = layout(paddedW), rows = layout(paddedH)
+        var canvas = [Float](repeating: 0, count: paddedW * paddedH * 3)
+        for cy in 0..<paddedH {
+            let sy = reflect101(cy, height)
+            for cx in 0..<paddedW {
+                let sx = reflect101(cx, width)
+                for c in 0..<3 { canvas[(cy * paddedW + cx) * 3 + c] = Float(image.pixels[(sy * width + sx) * 3 + c]) / 255 }
             }
         }
         var probability = Plane(width: width, height: height, repeating: 0)
@@ -110,12 +115,15 @@ public final class HoVerNetSegmenter {
         let wasTraining = model.training
         model.setTraining(false)
         defer { model.setTraining(wasTraining) }
-        for ty in 0..<tilesY {
-            for tx in 0..<tilesX {
+        for row in rows {
+            for column in columns {
+                let tileW = column.input.count, tileH = row.input.count
                 let input = Tensor(zeros: [1, tileH, tileW, 3])
-                for y in 0..<tileH {
-                    let source = ((ty * stepY + y) * canvasW + tx * stepX) * 3
-                    canvas.withUnsafeBufferPointer { (input.data + y * tileW * 3).update(from: $0.baseAddress! + source, count: tileW * 3) }
+                canvas.withUnsafeBufferPointer { source in
+                    for y in 0..<tileH {
+                        let offset = ((row.input.lowerBound + y) * paddedW + column.input.lowerBound) * 3
+                        (input.data + y * tileW * 3).update(from: source.baseAddress! + offset, count: tileW * 3)
+                    }
                 }
                 let output: HoVerNetOutput
                 do {
@@ -123,14 +131,10 @@ public final class HoVerNetSegmenter {
                 } catch {
                     throw .learning(error)
                 }
-                // Keep the tile's centre, clipped to the image.
-                for y in 0..<stepY {
-                    let iy = ty * stepY + y
-                    guard iy < height else { break }
-                    for x in 0..<stepX {
-                        let ix = tx * stepX + x
-                        guard ix < width else { break }
-                        let p = (y + margin) * tileW + (x + margin), i = iy * width + ix
+                // Keep the tile's output region, clipped to the image.
+                for iy in row.output where iy < height {
+                    for ix in column.output where ix < width {
+                        let p = (iy - row.input.lowerBound) * tileW + (ix - column.input.lowerBound), i = iy * width + ix
                         let a = output.np.data[p * 2], b = output.np.data[p * 2 + 1]
                         probability.storage[i] = 1 / (1 + exp(a - b))
                         horizontal.storage[i] = output.hv.data[p * 2]

@@ -28,6 +28,20 @@ final class InferenceTests: XCTestCase {
         }
     }
 
+    /// Inference folds batch norm into the convs; it must equal conv → BN → ReLU.
+    func testFoldedBatchNormMatchesTheUnfoldedPath() throws {
+        let model = try model()
+        for (name, tensor) in model.stateDict() where name.hasSuffix("running_mean") || name.hasSuffix("bn0.weight") {
+            for i in 0..<tensor.count { tensor.data[i] = 0.3 - Float(i % 4) * 0.2 }
+        }
+        model.setTraining(false)
+        var generator = SplitMix64(seed: 9)
+        let input = Tensor.uniform([1, 8, 12, 3], in: 0...1, using: &generator)
+        let unfolded = try model(input)   // gradients enabled: the plain path
+        let folded = try Autograd.noGrad { () throws(LearningError) in try model(input) }
+        for i in 0..<folded.count { XCTAssertEqual(folded.data[i], unfolded.data[i], accuracy: 1e-4) }
+    }
+
     func testOddAndTinySizes() throws {
         let segmenter = HoVerNetSegmenter(model: try model(), tiling: TilingOptions(maximumTile: 64, margin: 8))
         for (w, h) in [(1, 1), (3, 17), (37, 23), (65, 130)] {
