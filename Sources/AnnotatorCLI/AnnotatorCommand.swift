@@ -18,6 +18,7 @@ struct AnnotatorCommand: AsyncParsableCommand {
             DatasetCommand.self,
             BaselineCommand.self,
             CycleCommand.self,
+            HoVerNetCommand.self,
             BenchCommand.self,
         ])
 }
