@@ -44,6 +44,7 @@ let package = Package(
         // Tensors, autograd and CPU kernels over OpenBLAS; no I/O beyond weight files.
         .target(name: "Learning", dependencies: ["CBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "Artifacts"),
 
         // MARK: Domain
         .target(name: "Metrics", dependencies: ["Imaging"]),
@@ -56,6 +57,7 @@ let package = Package(
         ], exclude: ["Generated/README.md"]),
 
         // MARK: Services
+        .target(name: "ServiceKit", dependencies: ["Wire", "Artifacts"]),
         .target(name: "MetricsService", dependencies: ["Wire", "Metrics", "Imaging"]),
 
         // MARK: Clients and executables
@@ -72,6 +74,8 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ZeroMQ", "TestSupport"]),
+        .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "TestSupport"]),
+        .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "Wire", "TestSupport"]),
         .testTarget(name: "MetricsServiceTests", dependencies: [
             "MetricsService", "Clients", "Wire", "Imaging", "Metrics", "TestSupport", "CAnnotatorClient",
         ]),
