@@ -49,6 +49,9 @@ let package = Package(
         // MARK: Domain
         .target(name: "Metrics", dependencies: ["Imaging"]),
         .target(name: "Datasets", dependencies: ["Imaging"]),
+        // Click-conditioned segmentation (f-BRS): clicks, robot clicker, model, predictor,
+        // training and NoC evaluation. The interactive service wraps it.
+        .target(name: "Interactive", dependencies: ["Learning", "Imaging", "Datasets", "Metrics"]),
 
         // MARK: Wire
         .target(name: "Wire", dependencies: [
@@ -63,7 +66,7 @@ let package = Package(
         // MARK: Clients and executables
         .target(name: "Clients", dependencies: ["Wire", "Imaging", "Metrics"]),
         .executableTarget(name: "AnnotatorCLI", dependencies: [
-            "Clients", "Wire", "MetricsService", "Metrics", "Imaging", "Learning", "Datasets",
+            "Clients", "Wire", "MetricsService", "Metrics", "Imaging", "Learning", "Datasets", "Interactive",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -72,6 +75,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "Metrics", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
+        .testTarget(name: "InteractiveTests", dependencies: ["Interactive", "Learning", "Imaging", "Datasets", "TestSupport"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ZeroMQ", "TestSupport"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "TestSupport"]),

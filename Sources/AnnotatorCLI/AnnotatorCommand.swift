@@ -17,6 +17,7 @@ struct AnnotatorCommand: AsyncParsableCommand {
             MetricsCommand.self,
             DatasetCommand.self,
             BaselineCommand.self,
+            InteractiveCommand.self,
             BenchCommand.self,
         ])
 }
