@@ -19,6 +19,7 @@ struct AnnotatorCommand: AsyncParsableCommand {
             BaselineCommand.self,
             CycleCommand.self,
             HoVerNetCommand.self,
+            InteractiveCommand.self,
             BenchCommand.self,
         ])
 }
