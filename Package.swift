@@ -50,6 +50,8 @@ let package = Package(
         // MARK: Domain
         .target(name: "Metrics", dependencies: ["Imaging"]),
         .target(name: "Datasets", dependencies: ["Imaging"]),
+        // Initial synthesis of (image, instance mask) pairs from unannotated images.
+        .target(name: "Synthesis", dependencies: ["Imaging", "Datasets"]),
 
         // Durable project state of the annotation cycle (SQLite).
         .target(name: "Project", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
@@ -75,6 +77,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport"),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "Metrics", "TestSupport"]),
+        .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Imaging", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ZeroMQ", "TestSupport"]),
