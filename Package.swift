@@ -52,6 +52,8 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Imaging"]),
         // HoVer-Net: model, targets, losses, training, tiled inference, post-processing.
         .target(name: "HoVerNet", dependencies: ["Learning", "Imaging", "Datasets", "Metrics"]),
+        // Initial synthesis of (image, instance mask) pairs from unannotated images.
+        .target(name: "Synthesis", dependencies: ["Imaging", "Datasets"]),
         // Durable project state of the annotation cycle (SQLite).
         .target(name: "Project", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // Click-conditioned segmentation (f-BRS): clicks, robot clicker, model, predictor,
@@ -82,6 +84,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport"),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "Metrics", "TestSupport"]),
+        .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Imaging", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
         .testTarget(name: "InteractiveTests", dependencies: ["Interactive", "Learning", "Imaging", "Datasets", "TestSupport"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "TestSupport"]),
