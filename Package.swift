@@ -69,6 +69,7 @@ let package = Package(
         // MARK: Services
         .target(name: "ServiceKit", dependencies: ["Wire", "Artifacts"]),
         .target(name: "MetricsService", dependencies: ["Wire", "Metrics", "Imaging"]),
+        .target(name: "HoVerNetService", dependencies: ["ServiceKit", "Wire", "HoVerNet", "Artifacts", "Imaging", "Datasets"]),
 
         // MARK: Orchestration (the cycle; talks to services only through stages/clients)
         .target(name: "Orchestration", dependencies: ["Project"]),
@@ -77,6 +78,7 @@ let package = Package(
         .target(name: "Clients", dependencies: ["Wire", "Imaging", "Metrics"]),
         .executableTarget(name: "AnnotatorCLI", dependencies: [
             "Clients", "Wire", "MetricsService", "Metrics", "Imaging", "Learning", "Datasets", "Orchestration", "Project", "HoVerNet", "Interactive",
+            "HoVerNetService", "ServiceKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import HoVerNetService
 import MetricsService
 import Wire
 
@@ -16,7 +17,7 @@ struct ServeCommand: AsyncParsableCommand {
           annotator serve metrics --bind tcp://0.0.0.0:5555
           annotator serve metrics --bind ipc:///tmp/metrics.sock
         """,
-        subcommands: [ServeMetrics.self])
+        subcommands: [ServeMetrics.self, ServeHoVerNet.self])
 }
 
 /// Options every `serve` subcommand takes.
@@ -76,5 +77,23 @@ struct ServeMetrics: AsyncParsableCommand {
 
     func run() async throws {
         try await ServiceHost.run(MetricsService.definition(), configuration: options.serverConfiguration)
+    }
+}
+
+struct ServeHoVerNet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hovernet",
+        abstract: "Serve the HoVerNet service (Train as a job, Infer, GetJob/CancelJob/ListJobs).")
+
+    @OptionGroup var options: ServeOptions
+
+    @Option(help: "Folder of the service's model store (models by SHA-256).")
+    var store: String = "annotator-artifacts"
+
+    func run() async throws {
+        var configuration = HoVerNetService.Configuration()
+        configuration.artifactRoot = URL(fileURLWithPath: store)
+        let service = try HoVerNetService(configuration)
+        try await ServiceHost.run(service.definition, configuration: options.serverConfiguration)
     }
 }

@@ -84,11 +84,12 @@ public final class HoVerNetService: Sendable {
         let workFolder = configuration.artifactRoot.appendingPathComponent("training-\(UUID().uuidString.prefix(8))")
         options.output = workFolder.appendingPathComponent("model.safetensors")
         let store = self.store
+        let (modelChoice, trainingOptions) = (modelConfiguration, options)
         return jobs.start { job in
             try FileManager.default.createDirectory(at: workFolder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: workFolder) }
             let summary = try HoVerNetTrainer.train(
-                configuration: modelConfiguration, data: data, validation: validation, options: options,
+                configuration: modelChoice, data: data, validation: validation, options: trainingOptions,
                 progress: { progress in
                     var metrics: [String: Double] = ["patches_per_s": progress.patchesPerSecond]
                     if let best = progress.best {
