@@ -96,6 +96,9 @@ let package = Package(
         .testTarget(name: "ProjectTests", dependencies: ["Project", "TestSupport"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "TestSupport"]),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "Wire", "TestSupport"]),
+        .testTarget(name: "HoVerNetServiceTests", dependencies: [
+            "HoVerNetService", "Clients", "Wire", "ServiceKit", "Imaging", "TestSupport",
+        ]),
         .testTarget(name: "MetricsServiceTests", dependencies: [
             "MetricsService", "Clients", "Wire", "Imaging", "Metrics", "TestSupport", "CAnnotatorClient",
         ]),

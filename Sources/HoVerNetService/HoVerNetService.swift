@@ -80,6 +80,9 @@ public final class HoVerNetService: Sendable {
         var options = TrainingOptions(steps: request.steps > 0 ? Int(request.steps) : nil,
                                       minutes: request.minutes > 0 ? request.minutes : nil)
         options.seed = request.seed
+        if request.patchSize > 0 { options.patchSize = Int(request.patchSize) }
+        if request.batchSize > 0 { options.batchSize = Int(request.batchSize) }
+        if request.validationEvery > 0 { options.validationEvery = Int(request.validationEvery) }
         options.initialModel = initial
         let workFolder = configuration.artifactRoot.appendingPathComponent("training-\(UUID().uuidString.prefix(8))")
         options.output = workFolder.appendingPathComponent("model.safetensors")

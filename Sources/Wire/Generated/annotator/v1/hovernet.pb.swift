@@ -81,6 +81,14 @@ public nonisolated struct Annotator_V1_HoVerNetTrainRequest: Sendable {
   /// Model configuration as JSON (see `annotator hovernet train --help`); empty = defaults.
   public var configurationJson: String = String()
 
+  /// Training patch side and batch size; 0 = the trainer's defaults (256, 8).
+  public var patchSize: UInt32 = 0
+
+  public var batchSize: UInt32 = 0
+
+  /// Validate (and keep the best checkpoint) every this many steps; 0 = default.
+  public var validationEvery: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -186,7 +194,7 @@ nonisolated extension Annotator_V1_DatasetRef: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Annotator_V1_HoVerNetTrainRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HoVerNetTrainRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}data\0\u{1}validation\0\u{1}steps\0\u{1}minutes\0\u{3}init_model\0\u{1}seed\0\u{3}configuration_json\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}data\0\u{1}validation\0\u{1}steps\0\u{1}minutes\0\u{3}init_model\0\u{1}seed\0\u{3}configuration_json\0\u{3}patch_size\0\u{3}batch_size\0\u{3}validation_every\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -201,6 +209,9 @@ nonisolated extension Annotator_V1_HoVerNetTrainRequest: SwiftProtobuf.Message, 
       case 5: try { try decoder.decodeSingularMessageField(value: &self._initModel) }()
       case 6: try { try decoder.decodeSingularUInt64Field(value: &self.seed) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.configurationJson) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.patchSize) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.batchSize) }()
+      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.validationEvery) }()
       default: break
       }
     }
@@ -232,6 +243,15 @@ nonisolated extension Annotator_V1_HoVerNetTrainRequest: SwiftProtobuf.Message, 
     if !self.configurationJson.isEmpty {
       try visitor.visitSingularStringField(value: self.configurationJson, fieldNumber: 7)
     }
+    if self.patchSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.patchSize, fieldNumber: 8)
+    }
+    if self.batchSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.batchSize, fieldNumber: 9)
+    }
+    if self.validationEvery != 0 {
+      try visitor.visitSingularUInt32Field(value: self.validationEvery, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -243,6 +263,9 @@ nonisolated extension Annotator_V1_HoVerNetTrainRequest: SwiftProtobuf.Message, 
     if lhs._initModel != rhs._initModel {return false}
     if lhs.seed != rhs.seed {return false}
     if lhs.configurationJson != rhs.configurationJson {return false}
+    if lhs.patchSize != rhs.patchSize {return false}
+    if lhs.batchSize != rhs.batchSize {return false}
+    if lhs.validationEvery != rhs.validationEvery {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -225,7 +225,7 @@ const ProtobufCMessageDescriptor annotator__v1__dataset_ref__descriptor =
   (ProtobufCMessageInit) annotator__v1__dataset_ref__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor annotator__v1__ho_ver_net_train_request__field_descriptors[7] =
+static const ProtobufCFieldDescriptor annotator__v1__ho_ver_net_train_request__field_descriptors[10] =
 {
   {
     "data",
@@ -311,20 +311,59 @@ static const ProtobufCFieldDescriptor annotator__v1__ho_ver_net_train_request__f
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "patch_size",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__HoVerNetTrainRequest, patch_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "batch_size",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__HoVerNetTrainRequest, batch_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "validation_every",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__HoVerNetTrainRequest, validation_every),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned annotator__v1__ho_ver_net_train_request__field_indices_by_name[] = {
+  8,   /* field[8] = batch_size */
   6,   /* field[6] = configuration_json */
   0,   /* field[0] = data */
   4,   /* field[4] = init_model */
   3,   /* field[3] = minutes */
+  7,   /* field[7] = patch_size */
   5,   /* field[5] = seed */
   2,   /* field[2] = steps */
   1,   /* field[1] = validation */
+  9,   /* field[9] = validation_every */
 };
 static const ProtobufCIntRange annotator__v1__ho_ver_net_train_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor annotator__v1__ho_ver_net_train_request__descriptor =
 {
@@ -334,7 +373,7 @@ const ProtobufCMessageDescriptor annotator__v1__ho_ver_net_train_request__descri
   "Annotator__V1__HoVerNetTrainRequest",
   "annotator.v1",
   sizeof(Annotator__V1__HoVerNetTrainRequest),
-  7,
+  10,
   annotator__v1__ho_ver_net_train_request__field_descriptors,
   annotator__v1__ho_ver_net_train_request__field_indices_by_name,
   1,  annotator__v1__ho_ver_net_train_request__number_ranges,

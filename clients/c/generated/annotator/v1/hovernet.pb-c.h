@@ -66,10 +66,19 @@ struct  Annotator__V1__HoVerNetTrainRequest
    * Model configuration as JSON (see `annotator hovernet train --help`); empty = defaults.
    */
   char *configuration_json;
+  /*
+   * Training patch side and batch size; 0 = the trainer's defaults (256, 8).
+   */
+  uint32_t patch_size;
+  uint32_t batch_size;
+  /*
+   * Validate (and keep the best checkpoint) every this many steps; 0 = default.
+   */
+  uint32_t validation_every;
 };
 #define ANNOTATOR__V1__HO_VER_NET_TRAIN_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&annotator__v1__ho_ver_net_train_request__descriptor) \
-    , NULL, NULL, 0, 0, NULL, 0, (char *)protobuf_c_empty_string }
+    , NULL, NULL, 0, 0, NULL, 0, (char *)protobuf_c_empty_string, 0, 0, 0 }
 
 
 /*
