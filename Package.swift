@@ -69,6 +69,7 @@ let package = Package(
         // MARK: Services
         .target(name: "ServiceKit", dependencies: ["Wire", "Artifacts"]),
         .target(name: "MetricsService", dependencies: ["Wire", "Metrics", "Imaging"]),
+        .target(name: "InteractiveService", dependencies: ["ServiceKit", "Wire", "Interactive", "Artifacts", "Imaging", "Datasets"]),
         .target(name: "HoVerNetService", dependencies: ["ServiceKit", "Wire", "HoVerNet", "Artifacts", "Imaging", "Datasets"]),
 
         // MARK: Orchestration (the cycle; talks to services only through stages/clients)
@@ -78,7 +79,7 @@ let package = Package(
         .target(name: "Clients", dependencies: ["Wire", "Imaging", "Metrics"]),
         .executableTarget(name: "AnnotatorCLI", dependencies: [
             "Clients", "Wire", "MetricsService", "Metrics", "Imaging", "Learning", "Datasets", "Orchestration", "Project", "HoVerNet", "Interactive",
-            "HoVerNetService", "ServiceKit",
+            "HoVerNetService", "InteractiveService", "ServiceKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -96,6 +97,9 @@ let package = Package(
         .testTarget(name: "ProjectTests", dependencies: ["Project", "TestSupport"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "TestSupport"]),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "Wire", "TestSupport"]),
+        .testTarget(name: "InteractiveServiceTests", dependencies: [
+            "InteractiveService", "Interactive", "ServiceKit", "Wire", "Imaging", "TestSupport",
+        ]),
         .testTarget(name: "HoVerNetServiceTests", dependencies: [
             "HoVerNetService", "Clients", "Wire", "ServiceKit", "Imaging", "TestSupport",
         ]),

@@ -110,7 +110,8 @@ public nonisolated struct Annotator_V1_ObjectMask: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Binary mask of the current object over the whole image (0/1 labels).
+  /// Binary mask (0/1 labels) of the current object over its bounding box, whose top-left
+  /// corner is (x, y) in the image; empty when the object has no pixel.
   public var mask: Annotator_V1_LabelMap {
     get {_mask ?? Annotator_V1_LabelMap()}
     set {_mask = newValue}
@@ -133,6 +134,10 @@ public nonisolated struct Annotator_V1_ObjectMask: Sendable {
   public var sequence: UInt64 = 0
 
   public var seconds: Double = 0
+
+  public var x: UInt32 = 0
+
+  public var y: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -478,7 +483,7 @@ nonisolated extension Annotator_V1_ClickRequest: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Annotator_V1_ObjectMask: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ObjectMask"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}mask\0\u{1}area\0\u{3}mean_probability\0\u{3}uncertain_fraction\0\u{3}click_count\0\u{1}sequence\0\u{1}seconds\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}mask\0\u{1}area\0\u{3}mean_probability\0\u{3}uncertain_fraction\0\u{3}click_count\0\u{1}sequence\0\u{1}seconds\0\u{1}x\0\u{1}y\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -493,6 +498,8 @@ nonisolated extension Annotator_V1_ObjectMask: SwiftProtobuf.Message, SwiftProto
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.clickCount) }()
       case 6: try { try decoder.decodeSingularUInt64Field(value: &self.sequence) }()
       case 7: try { try decoder.decodeSingularDoubleField(value: &self.seconds) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.x) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.y) }()
       default: break
       }
     }
@@ -524,6 +531,12 @@ nonisolated extension Annotator_V1_ObjectMask: SwiftProtobuf.Message, SwiftProto
     if self.seconds.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.seconds, fieldNumber: 7)
     }
+    if self.x != 0 {
+      try visitor.visitSingularUInt32Field(value: self.x, fieldNumber: 8)
+    }
+    if self.y != 0 {
+      try visitor.visitSingularUInt32Field(value: self.y, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -535,6 +548,8 @@ nonisolated extension Annotator_V1_ObjectMask: SwiftProtobuf.Message, SwiftProto
     if lhs.clickCount != rhs.clickCount {return false}
     if lhs.sequence != rhs.sequence {return false}
     if lhs.seconds != rhs.seconds {return false}
+    if lhs.x != rhs.x {return false}
+    if lhs.y != rhs.y {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

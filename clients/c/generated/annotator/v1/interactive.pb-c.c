@@ -797,7 +797,7 @@ const ProtobufCMessageDescriptor annotator__v1__click_request__descriptor =
   (ProtobufCMessageInit) annotator__v1__click_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor annotator__v1__object_mask__field_descriptors[7] =
+static const ProtobufCFieldDescriptor annotator__v1__object_mask__field_descriptors[9] =
 {
   {
     "mask",
@@ -883,6 +883,30 @@ static const ProtobufCFieldDescriptor annotator__v1__object_mask__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "x",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__ObjectMask, x),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "y",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__ObjectMask, y),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned annotator__v1__object_mask__field_indices_by_name[] = {
   1,   /* field[1] = area */
@@ -892,11 +916,13 @@ static const unsigned annotator__v1__object_mask__field_indices_by_name[] = {
   6,   /* field[6] = seconds */
   5,   /* field[5] = sequence */
   3,   /* field[3] = uncertain_fraction */
+  7,   /* field[7] = x */
+  8,   /* field[8] = y */
 };
 static const ProtobufCIntRange annotator__v1__object_mask__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor annotator__v1__object_mask__descriptor =
 {
@@ -906,7 +932,7 @@ const ProtobufCMessageDescriptor annotator__v1__object_mask__descriptor =
   "Annotator__V1__ObjectMask",
   "annotator.v1",
   sizeof(Annotator__V1__ObjectMask),
-  7,
+  9,
   annotator__v1__object_mask__field_descriptors,
   annotator__v1__object_mask__field_indices_by_name,
   1,  annotator__v1__object_mask__number_ranges,

@@ -96,7 +96,8 @@ struct  Annotator__V1__ObjectMask
 {
   ProtobufCMessage base;
   /*
-   * Binary mask of the current object over the whole image (0/1 labels).
+   * Binary mask (0/1 labels) of the current object over its bounding box, whose top-left
+   * corner is (x, y) in the image; empty when the object has no pixel.
    */
   Annotator__V1__LabelMap *mask;
   uint32_t area;
@@ -109,10 +110,12 @@ struct  Annotator__V1__ObjectMask
   uint32_t click_count;
   uint64_t sequence;
   double seconds;
+  uint32_t x;
+  uint32_t y;
 };
 #define ANNOTATOR__V1__OBJECT_MASK__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&annotator__v1__object_mask__descriptor) \
-    , NULL, 0, 0, 0, 0, 0, 0 }
+    , NULL, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*
