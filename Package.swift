@@ -79,7 +79,7 @@ let package = Package(
         .target(name: "Clients", dependencies: ["Wire", "Imaging", "Metrics"]),
         .executableTarget(name: "AnnotatorCLI", dependencies: [
             "Clients", "Wire", "MetricsService", "Metrics", "Imaging", "Learning", "Datasets", "Orchestration", "Project", "HoVerNet", "Interactive",
-            "HoVerNetService", "InteractiveService", "ServiceKit",
+            "HoVerNetService", "InteractiveService", "ServiceKit", "Artifacts",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -1,3 +1,5 @@
+import Clients
+import Wire
 import ArgumentParser
 import Foundation
 import HoVerNet
@@ -173,9 +175,26 @@ struct HoVerNetInfer: AsyncParsableCommand {
     @Flag(help: "Print a JSON summary.")
     var json = false
 
+    @Option(help: "HoVerNet service endpoint; without it the model runs in-process. The service reads the model from --model's path (shared volume) or its store.")
+    var endpoint: String?
+
     func run() async throws {
-        let segmenter = try HoVerNetSegmenter(modelFile: URL(fileURLWithPath: model),
-                                              tiling: TilingOptions(maximumTile: tile, margin: margin))
+        let segment: (RGBImage, String) async throws -> (labels: LabelMap, uncertainty: Double)
+        var remote: RPCClient?
+        if let endpoint {
+            let rpc = try RPCClient(endpoint: endpoint)
+            remote = rpc
+            let reference = try RemoteModels.reference(forFile: model, kind: "hovernet-model")
+            segment = { image, name in try await HoVerNetClient(rpc: rpc).infer(image, name: name, model: reference) }
+        } else {
+            let segmenter = try HoVerNetSegmenter(modelFile: URL(fileURLWithPath: model),
+                                                  tiling: TilingOptions(maximumTile: tile, margin: margin))
+            segment = { image, _ in
+                let result = try segmenter.segment(image)
+                return (result.labels, result.uncertainty)
+            }
+        }
+        defer { remote?.close() }
         let files = try ImageFiles.listImages(in: URL(fileURLWithPath: images))
         guard !files.isEmpty else { throw CLIError("no PNG or TIFF images in \(images)") }
         let output = URL(fileURLWithPath: out)
@@ -186,7 +205,7 @@ struct HoVerNetInfer: AsyncParsableCommand {
         for file in files {
             let name = file.deletingPathExtension().lastPathComponent
             let began = ContinuousClock.now
-            let result = try segmenter.segment(try ImageFiles.readRGB(file))
+            let result = try await segment(try ImageFiles.readRGB(file), name)
             let seconds = (ContinuousClock.now - began).milliseconds / 1000
             try ImageFiles.writeLabelMap(result.labels, to: output.appendingPathComponent(name + ".png"))
             let entry = Entry(name: name, nuclei: result.labels.instanceIDs.count, uncertainty: result.uncertainty, seconds: seconds)
