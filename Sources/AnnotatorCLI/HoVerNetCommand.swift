@@ -74,12 +74,19 @@ struct HoVerNetTrain: AsyncParsableCommand {
     @Flag(help: "Print a JSON summary.")
     var json = false
 
+    @Option(help: "HoVerNet service endpoint: train there as a job (paths must be readable by the service) and copy the model to --out.")
+    var endpoint: String?
+
     func run() async throws {
         guard steps != nil || minutes != nil else { throw CLIError("give --steps, --minutes or both") }
         var configuration = HoVerNetConfiguration()
         configuration.widths = try widths.split(separator: ",").map {
             guard let value = Int($0.trimmingCharacters(in: .whitespaces)) else { throw CLIError("--widths: '\($0)' is not a number") }
             return value
+        }
+        if let endpoint {
+            try await trainRemotely(endpoint: endpoint, configuration: configuration)
+            return
         }
         var train = try TrainingSet.load(folder: URL(fileURLWithPath: data))
         var validation: TrainingSet?
@@ -218,6 +225,50 @@ struct HoVerNetInfer: AsyncParsableCommand {
             try JSONOutput.print(Summary(images: entries, seconds: seconds))
         } else {
             print(String(format: "segmented %d image(s) in %.1f s → %@", entries.count, seconds, out))
+        }
+    }
+}
+
+extension HoVerNetTrain {
+    /// Runs the training as a job of a HoVerNet service, printing its progress.
+    func trainRemotely(endpoint: String, configuration: HoVerNetConfiguration) async throws {
+        var request = Annotator_V1_HoVerNetTrainRequest()
+        request.data.path = URL(fileURLWithPath: data).standardizedFileURL.path
+        if let val { request.validation.path = URL(fileURLWithPath: val).standardizedFileURL.path }
+        request.steps = UInt32(steps ?? 0)
+        request.minutes = minutes ?? 0
+        request.seed = seed
+        request.patchSize = UInt32(patch)
+        request.batchSize = UInt32(batch)
+        request.validationEvery = UInt32(validateEvery)
+        request.configurationJson = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
+        if let initial = self.`init` { request.initModel = try RemoteModels.reference(forFile: initial, kind: "hovernet-model") }
+        let rpc = try RPCClient(endpoint: endpoint)
+        defer { rpc.close() }
+        let client = HoVerNetClient(rpc: rpc)
+        let started = try await client.train(request)
+        Console.note("hovernet: job \(started.jobID) started on \(endpoint)")
+        var lastStep: UInt64 = 0
+        let ended = try await client.wait(started.jobID, every: .seconds(2)) { status in
+            if status.step != lastStep, !status.message.isEmpty {
+                lastStep = status.step
+                Console.note(status.message)
+            }
+        }
+        guard ended.state == .succeeded else {
+            throw CLIError("training job \(ended.jobID) ended \(ended.state): \(ended.message)")
+        }
+        let source = URL(fileURLWithPath: ended.result.uri)
+        if FileManager.default.fileExists(atPath: source.path) {
+            try? FileManager.default.removeItem(atPath: out)
+            try FileManager.default.copyItem(at: source, to: URL(fileURLWithPath: out))
+            Console.note("hovernet: model \(ended.result.sha256) copied to \(out)")
+        } else {
+            Console.note("hovernet: model \(ended.result.sha256) is in the service's store (\(ended.result.uri))")
+        }
+        if json {
+            struct Remote: Encodable { let job: String; let sha256: String; let metrics: [String: Double] }
+            try JSONOutput.print(Remote(job: ended.jobID, sha256: ended.result.sha256, metrics: ended.metrics))
         }
     }
 }
