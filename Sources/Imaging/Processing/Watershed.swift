@@ -16,28 +16,42 @@ public enum Watershed {
         }
         var queue = FloodQueue(capacity: mask.map { $0.storage.count { $0 } } ?? output.count)
         for index in output.storage.indices where output.storage[index] != 0 {
-            queue.push(value: elevation.storage[index], index: Int32(index))
+            // Queue entries are indices into the framed copy below.
+            queue.push(value: elevation.storage[index], index: Int32((index / width + 1) * (width + 2) + index % width + 1))
         }
-        let offsets = connectivity.offsets
-        let allowed = mask?.storage ?? [Bool](repeating: true, count: output.count)
-        elevation.storage.withUnsafeBufferPointer { heights in
+        // Work on a copy with a one-pixel frame that no flood may enter, so neighbours need
+        // no bounds tests and are plain index offsets.
+        let paddedWidth = width + 2
+        var allowed = [Bool](repeating: false, count: paddedWidth * (height + 2))
+        var labels = [UInt32](repeating: 0, count: paddedWidth * (height + 2))
+        var framedHeights = [Float](repeating: 0, count: paddedWidth * (height + 2))
+        for y in 0..<height {
+            for x in 0..<width {
+                let index = y * width + x, padded = (y + 1) * paddedWidth + x + 1
+                allowed[padded] = mask?.storage[index] ?? true
+                framedHeights[padded] = elevation.storage[index]
+                labels[padded] = output.storage[index]
+            }
+        }
+        let steps = connectivity.offsets.map { $0.dy * paddedWidth + $0.dx }
+        framedHeights.withUnsafeBufferPointer { heights in
             allowed.withUnsafeBufferPointer { allowed in
-            output.storage.withUnsafeMutableBufferPointer { labels in
-                while let entry = queue.pop() {
-                    let index = Int(entry.index)
-                    let x = index % width, y = index / width
-                    let label = labels[index]
-                    for (dx, dy) in offsets {
-                        let nx = x + dx, ny = y + dy
-                        guard nx >= 0, ny >= 0, nx < width, ny < height else { continue }
-                        let neighbour = ny * width + nx
-                        guard labels[neighbour] == 0, allowed[neighbour] else { continue }
-                        labels[neighbour] = label
-                        queue.push(value: heights[neighbour], index: Int32(neighbour))
+                labels.withUnsafeMutableBufferPointer { labels in
+                    while let entry = queue.pop() {
+                        let padded = Int(entry.index)
+                        let label = labels[padded]
+                        for step in steps {
+                            let neighbour = padded + step
+                            guard labels[neighbour] == 0, allowed[neighbour] else { continue }
+                            labels[neighbour] = label
+                            queue.push(value: heights[neighbour], index: Int32(neighbour))
+                        }
                     }
                 }
             }
-            }
+        }
+        for y in 0..<height {
+            for x in 0..<width { output.storage[y * width + x] = labels[(y + 1) * paddedWidth + x + 1] }
         }
         return output
     }
