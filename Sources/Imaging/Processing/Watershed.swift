@@ -57,7 +57,7 @@ public enum Watershed {
     }
 }
 
-/// A min-priority queue on (value, insertion order): entries with equal values leave in
+/// A 4-ary min-heap on (value, insertion order): entries with equal values leave in
 /// the order they came. Each entry is one integer, the float's bits made order-preserving
 /// followed by the insertion number, so a comparison is one instruction and the heap stays
 /// small; the pixel index is looked up by insertion number.
@@ -87,7 +87,7 @@ struct FloodQueue {
         heap.withUnsafeMutableBufferPointer { heap in
             var child = heap.count - 1
             while child > 0 {
-                let parent = (child - 1) / 2
+                let parent = (child - 1) / 4
                 guard item < heap[parent] else { break }
                 heap[child] = heap[parent]
                 child = parent
@@ -107,9 +107,14 @@ struct FloodQueue {
                 let count = heap.count
                 var parent = 0
                 while true {
-                    var child = 2 * parent + 1
-                    guard child < count else { break }
-                    if child + 1 < count && heap[child + 1] < heap[child] { child += 1 }
+                    // Four children per node: half the levels of a binary heap, and the
+                    // children share a cache line.
+                    let first = 4 * parent + 1
+                    guard first < count else { break }
+                    var child = first
+                    for candidate in (first + 1)..<min(first + 4, count) where heap[candidate] < heap[child] {
+                        child = candidate
+                    }
                     guard heap[child] < last else { break }
                     heap[parent] = heap[child]
                     parent = child
