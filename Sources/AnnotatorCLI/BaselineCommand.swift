@@ -15,7 +15,10 @@ struct BaselineCommand: AsyncParsableCommand {
         """)
 
     @Option(help: "Folder of H&E images (PNG or TIFF).")
-    var images: String
+    var images: String?
+
+    @Option(help: "A dataset folder; its images/ are segmented (instead of --images).")
+    var data: String?
 
     @Option(help: "Output folder for label maps.")
     var out: String
@@ -54,8 +57,11 @@ struct BaselineCommand: AsyncParsableCommand {
         parameters.peakRadius = peakRadius
         parameters.minimumPeakHeight = minPeak
         let segmenter = ClassicalSegmenter(parameters: parameters)
-        let files = try ImageFiles.listImages(in: URL(fileURLWithPath: images))
-        guard !files.isEmpty else { throw CLIError("no PNG or TIFF images in \(images)") }
+        guard let folder = images ?? data.map({ URL(fileURLWithPath: $0).appendingPathComponent("images").path }) else {
+            throw CLIError("pass --images DIR or --data DIR")
+        }
+        let files = try ImageFiles.listImages(in: URL(fileURLWithPath: folder))
+        guard !files.isEmpty else { throw CLIError("no PNG or TIFF images in \(folder)") }
         let output = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let start = ContinuousClock.now

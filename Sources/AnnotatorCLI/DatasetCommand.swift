@@ -85,12 +85,18 @@ struct DatasetExport: AsyncParsableCommand {
     var format: Format
 
     @Option(help: "Folder of label maps (PNG/TIFF, 8 or 16 bits).")
-    var masks: String
+    var masks: String?
+
+    @Option(help: "A dataset folder; its instance_masks/ are exported (instead of --masks).")
+    var data: String?
 
     @Option(help: "Output folder.")
     var out: String
 
     func run() async throws {
+        guard let masks = masks ?? data.map({ URL(fileURLWithPath: $0).appendingPathComponent("instance_masks").path }) else {
+            throw CLIError("pass --masks DIR or --data DIR")
+        }
         let files = try ImageFiles.listImages(in: URL(fileURLWithPath: masks))
         guard !files.isEmpty else { throw CLIError("no PNG or TIFF label maps in \(masks)") }
         let output = URL(fileURLWithPath: out)

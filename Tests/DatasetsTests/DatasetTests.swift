@@ -173,16 +173,19 @@ final class SampleDatasetTests: XCTestCase {
         }
     }
 
-    /// The classical segmenter on the sample crops: a loose floor so regressions show.
+    /// The classical segmenter on the six sample crops (release build: Dice 0.705, AJI 0.473,
+    /// PQ 0.379): a floor a little below, so regressions show.
     func testClassicalSegmenterOnTheSampleIsReasonable() throws {
         let dataset = try FolderDataset(root: TestPaths.repository.appendingPathComponent("Samples/monuseg-mini"))
-        var dice = 0.0
-        for sample in dataset.samples.prefix(2) {
+        var dice = 0.0, aji = 0.0
+        for sample in dataset.samples {
             let pair = try dataset.load(sample)
             let predicted = ClassicalSegmenter().segment(pair.image)
             let scores = try SegmentationMetrics.evaluate(groundTruth: pair.labels, prediction: predicted)
-            dice += scores.dice1 / 2
+            dice += scores.dice1 / Double(dataset.samples.count)
+            aji += scores.aji / Double(dataset.samples.count)
         }
-        XCTAssertGreaterThan(dice, 0.6)
+        XCTAssertGreaterThan(dice, 0.68)
+        XCTAssertGreaterThan(aji, 0.44)
     }
 }

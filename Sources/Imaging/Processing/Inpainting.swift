@@ -45,6 +45,18 @@ public enum Inpainting {
                 queue.push(value: 0, index: Int32(index))
             }
         }
+        // Which 4-neighbours of each pixel are not inside (bits: 1 right, 2 left, 4 below,
+        // 8 above), kept up to date as pixels are filled, so a gradient needs one lookup.
+        var sides = [UInt8](repeating: 0, count: count)
+        for index in 0..<count {
+            let x = index % width, y = index / width
+            var bits: UInt8 = 0
+            if x + 1 < width && state[index + 1] != inside { bits |= 1 }
+            if x > 0 && state[index - 1] != inside { bits |= 2 }
+            if y + 1 < height && state[index + width] != inside { bits |= 4 }
+            if y > 0 && state[index - width] != inside { bits |= 8 }
+            sides[index] = bits
+        }
         // The neighbourhood: offsets within the radius, with 1/|r|² and 1/|r|.
         var offsets: [(dx: Int, dy: Int, inverseSquared: Float, inverseLength: Float)] = []
         for dy in -radius...radius {
@@ -54,6 +66,7 @@ public enum Inpainting {
             }
         }
 
+        sides.withUnsafeMutableBufferPointer { sides in
         state.withUnsafeMutableBufferPointer { state in
             arrival.withUnsafeMutableBufferPointer { arrival in
                 values.withUnsafeMutableBufferPointer { values in
@@ -115,10 +128,9 @@ public enum Inpainting {
                                 let direction = max(abs(rx * gradTX + ry * gradTY) * offset.inverseLength, 1e-6)
                                 let level = 1 / (1 + abs(arrival[q] - time))
                                 let weight = direction * level * offset.inverseSquared
-                                let hasRight = qx + 1 < width && state[q + 1] != inside
-                                let hasLeft = qx > 0 && state[q - 1] != inside
-                                let hasDown = qy + 1 < height && state[q + width] != inside
-                                let hasUp = qy > 0 && state[q - width] != inside
+                                let bits = sides[q]
+                                let hasRight = bits & 1 != 0, hasLeft = bits & 2 != 0
+                                let hasDown = bits & 4 != 0, hasUp = bits & 8 != 0
                                 // A neighbour whose gradient cannot be estimated (no known pixel
                                 // on either side) only counts when no neighbour has one.
                                 guard (hasRight || hasLeft) && (hasDown || hasUp) else {
@@ -140,11 +152,16 @@ public enum Inpainting {
                                 values[n] = plainSums / plainWeight
                             }
                             state[n] = band
+                            if nx > 0 { sides[n - 1] |= 1 }
+                            if nx + 1 < width { sides[n + 1] |= 2 }
+                            if ny > 0 { sides[n - width] |= 4 }
+                            if ny + 1 < height { sides[n + width] |= 8 }
                             queue.push(value: time, index: Int32(n))
                         }
                     }
                 }
             }
+        }
         }
         var output = input
         for index in 0..<(width * height) {

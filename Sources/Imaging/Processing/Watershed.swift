@@ -16,34 +16,48 @@ public enum Watershed {
         }
         var queue = FloodQueue(capacity: mask.map { $0.storage.count { $0 } } ?? output.count)
         for index in output.storage.indices where output.storage[index] != 0 {
-            queue.push(value: elevation.storage[index], index: Int32(index))
+            // Queue entries are indices into the framed copy below.
+            queue.push(value: elevation.storage[index], index: Int32((index / width + 1) * (width + 2) + index % width + 1))
         }
-        let offsets = connectivity.offsets
-        let allowed = mask?.storage ?? [Bool](repeating: true, count: output.count)
-        elevation.storage.withUnsafeBufferPointer { heights in
+        // Work on a copy with a one-pixel frame that no flood may enter, so neighbours need
+        // no bounds tests and are plain index offsets.
+        let paddedWidth = width + 2
+        var allowed = [Bool](repeating: false, count: paddedWidth * (height + 2))
+        var labels = [UInt32](repeating: 0, count: paddedWidth * (height + 2))
+        var framedHeights = [Float](repeating: 0, count: paddedWidth * (height + 2))
+        for y in 0..<height {
+            for x in 0..<width {
+                let index = y * width + x, padded = (y + 1) * paddedWidth + x + 1
+                allowed[padded] = mask?.storage[index] ?? true
+                framedHeights[padded] = elevation.storage[index]
+                labels[padded] = output.storage[index]
+            }
+        }
+        let steps = connectivity.offsets.map { $0.dy * paddedWidth + $0.dx }
+        framedHeights.withUnsafeBufferPointer { heights in
             allowed.withUnsafeBufferPointer { allowed in
-            output.storage.withUnsafeMutableBufferPointer { labels in
-                while let entry = queue.pop() {
-                    let index = Int(entry.index)
-                    let x = index % width, y = index / width
-                    let label = labels[index]
-                    for (dx, dy) in offsets {
-                        let nx = x + dx, ny = y + dy
-                        guard nx >= 0, ny >= 0, nx < width, ny < height else { continue }
-                        let neighbour = ny * width + nx
-                        guard labels[neighbour] == 0, allowed[neighbour] else { continue }
-                        labels[neighbour] = label
-                        queue.push(value: heights[neighbour], index: Int32(neighbour))
+                labels.withUnsafeMutableBufferPointer { labels in
+                    while let entry = queue.pop() {
+                        let padded = Int(entry.index)
+                        let label = labels[padded]
+                        for step in steps {
+                            let neighbour = padded + step
+                            guard labels[neighbour] == 0, allowed[neighbour] else { continue }
+                            labels[neighbour] = label
+                            queue.push(value: heights[neighbour], index: Int32(neighbour))
+                        }
                     }
                 }
             }
-            }
+        }
+        for y in 0..<height {
+            for x in 0..<width { output.storage[y * width + x] = labels[(y + 1) * paddedWidth + x + 1] }
         }
         return output
     }
 }
 
-/// A min-priority queue on (value, insertion order): entries with equal values leave in
+/// A 4-ary min-heap on (value, insertion order): entries with equal values leave in
 /// the order they came. Each entry is one integer, the float's bits made order-preserving
 /// followed by the insertion number, so a comparison is one instruction and the heap stays
 /// small; the pixel index is looked up by insertion number.
@@ -73,7 +87,7 @@ struct FloodQueue {
         heap.withUnsafeMutableBufferPointer { heap in
             var child = heap.count - 1
             while child > 0 {
-                let parent = (child - 1) / 2
+                let parent = (child - 1) / 4
                 guard item < heap[parent] else { break }
                 heap[child] = heap[parent]
                 child = parent
@@ -93,9 +107,14 @@ struct FloodQueue {
                 let count = heap.count
                 var parent = 0
                 while true {
-                    var child = 2 * parent + 1
-                    guard child < count else { break }
-                    if child + 1 < count && heap[child + 1] < heap[child] { child += 1 }
+                    // Four children per node: half the levels of a binary heap, and the
+                    // children share a cache line.
+                    let first = 4 * parent + 1
+                    guard first < count else { break }
+                    var child = first
+                    for candidate in (first + 1)..<min(first + 4, count) where heap[candidate] < heap[child] {
+                        child = candidate
+                    }
                     guard heap[child] < last else { break }
                     heap[parent] = heap[child]
                     parent = child
