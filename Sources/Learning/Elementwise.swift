@@ -298,18 +298,23 @@ extension F {
         let out = Tensor(uninitialized: shape)
         var offset = 0
         var offsets: [Int] = []
+        let ys = SharedPointer(out.data)
+        // Channel concat in NHWC copies one short run per pixel: split the pixels over threads.
+        let grain = max(1, 16_384 / max(outRow, 1))
         for tensor in tensors {
-            let row = tensor.shape[axis] * inner
-            for o in 0..<outer { (out.data + o * outRow + offset).update(from: tensor.data + o * row, count: row) }
+            let row = tensor.shape[axis] * inner, xs = SharedPointer(tensor.data), start = offset
+            parallelRanges(outer, minimumPerThread: grain) { range in
+                for o in range { (ys.base + o * outRow + start).update(from: xs.base + o * row, count: row) }
+            }
             offsets.append(offset)
             offset += row
         }
         return out.recording("concat", tensors) { g in
+            let gs = SharedPointer(g)
             for (index, tensor) in tensors.enumerated() where tensor.requiresGrad {
-                let row = tensor.shape[axis] * inner, dx = tensor.gradBuffer()
-                for o in 0..<outer {
-                    let source = g + o * outRow + offsets[index], target = dx + o * row
-                    for i in 0..<row { target[i] += source[i] }
+                let row = tensor.shape[axis] * inner, dx = SharedPointer(tensor.gradBuffer()), start = offsets[index]
+                parallelRanges(outer, minimumPerThread: grain) { range in
+                    for o in range { addInPlace(gs.base + o * outRow + start, dx.base + o * row, row) }
                 }
             }
         }
@@ -325,12 +330,15 @@ extension F {
         let outer = x.shape[..<axis].reduce(1, *), inner = x.shape[(axis + 1)...].reduce(1, *)
         let inRow = x.shape[axis] * inner, outRow = range.count * inner, start = range.lowerBound * inner
         let out = Tensor(uninitialized: shape)
-        for o in 0..<outer { (out.data + o * outRow).update(from: x.data + o * inRow + start, count: outRow) }
+        let xs = SharedPointer(x.data), ys = SharedPointer(out.data)
+        let grain = max(1, 16_384 / max(outRow, 1))
+        parallelRanges(outer, minimumPerThread: grain) { range in
+            for o in range { (ys.base + o * outRow).update(from: xs.base + o * inRow + start, count: outRow) }
+        }
         return out.recording("slice", [x]) { g in
-            let dx = x.gradBuffer()
-            for o in 0..<outer {
-                let target = dx + o * inRow + start, source = g + o * outRow
-                for i in 0..<outRow { target[i] += source[i] }
+            let dx = SharedPointer(x.gradBuffer()), gs = SharedPointer(g)
+            parallelRanges(outer, minimumPerThread: grain) { range in
+                for o in range { addInPlace(gs.base + o * outRow, dx.base + o * inRow + start, outRow) }
             }
         }
     }
