@@ -122,17 +122,20 @@ extension F {
 
     /// a + b with NumPy broadcasting. Shapes: broadcast(a, b).
     public static func add(_ a: Tensor, _ b: Tensor) throws(LearningError) -> Tensor {
-        try binary("add", a, b, forward: { $0 + $1 }, da: { g, _, _ in g }, db: { g, _, _ in g })
+        if a.shape == b.shape { return sameShape(.add, a, b) }
+        return try binary("add", a, b, forward: { $0 + $1 }, da: { g, _, _ in g }, db: { g, _, _ in g })
     }
 
     /// a − b with NumPy broadcasting.
     public static func sub(_ a: Tensor, _ b: Tensor) throws(LearningError) -> Tensor {
-        try binary("sub", a, b, forward: { $0 - $1 }, da: { g, _, _ in g }, db: { g, _, _ in -g })
+        if a.shape == b.shape { return sameShape(.sub, a, b) }
+        return try binary("sub", a, b, forward: { $0 - $1 }, da: { g, _, _ in g }, db: { g, _, _ in -g })
     }
 
     /// a ⊙ b with NumPy broadcasting.
     public static func mul(_ a: Tensor, _ b: Tensor) throws(LearningError) -> Tensor {
-        try binary("mul", a, b, forward: { $0 * $1 }, da: { g, _, y in g * y }, db: { g, x, _ in g * x })
+        if a.shape == b.shape { return sameShape(.mul, a, b) }
+        return try binary("mul", a, b, forward: { $0 * $1 }, da: { g, _, y in g * y }, db: { g, x, _ in g * x })
     }
 
     /// x · s for a constant s.
@@ -459,6 +462,46 @@ extension F {
             if b.requiresGrad {
                 let dx = b.gradBuffer()
                 forEachBroadcast(shape, sa, sb) { i, ia, ib in dx[ib] += db(g[i], a.data[ia], b.data[ib]) }
+            }
+        }
+    }
+}
+
+enum BinaryKind { case add, sub, mul }
+
+extension F {
+    /// Equal shapes (residual adds, masks): vector loops, no per-element closure calls.
+    static func sameShape(_ kind: BinaryKind, _ a: Tensor, _ b: Tensor) -> Tensor {
+        let out = Tensor(uninitialized: a.shape)
+        let xa = SharedPointer(a.data), xb = SharedPointer(b.data), y = SharedPointer(out.data)
+        parallelElements(out.count) { range in
+            var i = range.lowerBound
+            while i + 16 <= range.upperBound {
+                let u = loadVec(xa.base + i), v = loadVec(xb.base + i)
+                switch kind {
+                case .add: storeVec(u + v, y.base + i)
+                case .sub: storeVec(u - v, y.base + i)
+                case .mul: storeVec(u * v, y.base + i)
+                }
+                i += 16
+            }
+            while i < range.upperBound {
+                switch kind {
+                case .add: y[i] = xa[i] + xb[i]
+                case .sub: y[i] = xa[i] - xb[i]
+                case .mul: y[i] = xa[i] * xb[i]
+                }
+                i += 1
+            }
+        }
+        let name = kind == .add ? "add" : (kind == .sub ? "sub" : "mul")
+        return out.recording(name, [a, b]) { g in
+            let gs = SharedPointer(g)
+            for (input, other, sign) in [(a, b, Float(1)), (b, a, kind == .sub ? Float(-1) : 1)] where input.requiresGrad {
+                let dx = SharedPointer(input.gradBuffer()), os = SharedPointer(other.data)
+                parallelElements(input.count) { range in
+                    for i in range { dx[i] += kind == .mul ? gs[i] * os[i] : sign * gs[i] }
+                }
             }
         }
     }

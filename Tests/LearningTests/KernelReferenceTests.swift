@@ -108,6 +108,21 @@ final class KernelReferenceTests: XCTestCase {
         XCTAssertEqual(try F.slice(y, axis: 3, range: 3..<8).values, b.values)
     }
 
+    func testLargeSameShapeArithmeticMatchesScalar() throws {
+        let a = randomTensor([3, 70_001], seed: 61, requiresGrad: true), b = randomTensor([3, 70_001], seed: 62, requiresGrad: true)
+        let sum = try F.add(a, b), difference = try F.sub(a, b), product = try F.mul(a, b)
+        for i in Swift.stride(from: 0, to: a.count, by: 997) + [a.count - 1] {
+            XCTAssertEqual(sum.data[i], a.data[i] + b.data[i])
+            XCTAssertEqual(difference.data[i], a.data[i] - b.data[i])
+            XCTAssertEqual(product.data[i], a.data[i] * b.data[i])
+        }
+        try F.sum(try F.add(try F.sub(sum, difference), product)).backward()  // d/da = 1 − 1 + b, d/db = 1 + 1 + a
+        for i in Swift.stride(from: 0, to: a.count, by: 997) {
+            XCTAssertEqual(a.grad!.data[i], b.data[i], accuracy: 1e-6)
+            XCTAssertEqual(b.grad!.data[i], 2 + a.data[i], accuracy: 1e-6)
+        }
+    }
+
     func testMatmulMatchesNaive() throws {
         for threads in [1, 2] {
             Threads.count = threads
