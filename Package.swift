@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // MARK: C shims
@@ -41,12 +42,23 @@ let package = Package(
         // MARK: Core
         .target(name: "Imaging", dependencies: ["CImageCodecs"]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        .target(name: "Artifacts"),
         // Tensors, autograd and CPU kernels over OpenBLAS; no I/O beyond weight files.
         .target(name: "Learning", dependencies: ["CBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
 
         // MARK: Domain
         .target(name: "Metrics", dependencies: ["Imaging"]),
+        .target(name: "Datasets", dependencies: ["Imaging"]),
+        // HoVer-Net: model, targets, losses, training, tiled inference, post-processing.
+        .target(name: "HoVerNet", dependencies: ["Learning", "Imaging", "Datasets", "Metrics"]),
+        // Initial synthesis of (image, instance mask) pairs from unannotated images.
+        .target(name: "Synthesis", dependencies: ["Imaging", "Datasets"]),
+        // Durable project state of the annotation cycle (SQLite).
+        .target(name: "Project", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        // Click-conditioned segmentation (f-BRS): clicks, robot clicker, model, predictor,
+        // training and NoC evaluation. The interactive service wraps it.
+        .target(name: "Interactive", dependencies: ["Learning", "Imaging", "Datasets", "Metrics"]),
 
         // MARK: Wire
         .target(name: "Wire", dependencies: [
@@ -55,21 +67,42 @@ let package = Package(
         ], exclude: ["Generated/README.md"]),
 
         // MARK: Services
+        .target(name: "ServiceKit", dependencies: ["Wire", "Artifacts"]),
         .target(name: "MetricsService", dependencies: ["Wire", "Metrics", "Imaging"]),
+        .target(name: "InteractiveService", dependencies: ["ServiceKit", "Wire", "Interactive", "Artifacts", "Imaging", "Datasets"]),
+        .target(name: "HoVerNetService", dependencies: ["ServiceKit", "Wire", "HoVerNet", "Artifacts", "Imaging", "Datasets"]),
+
+        // MARK: Orchestration (the cycle; talks to services only through stages/clients)
+        .target(name: "Orchestration", dependencies: ["Project"]),
 
         // MARK: Clients and executables
         .target(name: "Clients", dependencies: ["Wire", "Imaging", "Metrics"]),
         .executableTarget(name: "AnnotatorCLI", dependencies: [
-            "Clients", "Wire", "MetricsService", "Metrics", "Imaging", "Learning",
+            "Clients", "Wire", "MetricsService", "Metrics", "Imaging", "Learning", "Datasets", "Orchestration", "Project", "HoVerNet", "Interactive",
+            "HoVerNetService", "InteractiveService", "ServiceKit", "Artifacts",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: Tests (mirror the modules)
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport"),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "Metrics", "TestSupport"]),
+        .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Imaging", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
+        .testTarget(name: "InteractiveTests", dependencies: ["Interactive", "Learning", "Imaging", "Datasets", "TestSupport"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "TestSupport"]),
+        .testTarget(name: "HoVerNetTests", dependencies: ["HoVerNet", "Learning", "Imaging", "Datasets", "Metrics", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ZeroMQ", "TestSupport"]),
+        .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "Project", "TestSupport"]),
+        .testTarget(name: "ProjectTests", dependencies: ["Project", "TestSupport"]),
+        .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "TestSupport"]),
+        .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "Wire", "TestSupport"]),
+        .testTarget(name: "InteractiveServiceTests", dependencies: [
+            "InteractiveService", "Interactive", "ServiceKit", "Wire", "Imaging", "TestSupport",
+        ]),
+        .testTarget(name: "HoVerNetServiceTests", dependencies: [
+            "HoVerNetService", "Clients", "Wire", "ServiceKit", "Imaging", "TestSupport",
+        ]),
         .testTarget(name: "MetricsServiceTests", dependencies: [
             "MetricsService", "Clients", "Wire", "Imaging", "Metrics", "TestSupport", "CAnnotatorClient",
         ]),

@@ -26,3 +26,23 @@ if [[ $status -ne 0 ]]; then
     exit 1
 fi
 echo "c-client: service drained and exited 0 after SIGTERM"
+
+# The interactive service with a one-step model, driven by the C example program.
+c_build=$(dirname "$c_test")
+model=$(mktemp -u /tmp/annotator-c-test-XXXXXX.safetensors)
+"$annotator" interactive train --data Samples/monuseg-mini --out "$model" --steps 1 --batch-size 2 >/dev/null
+socket2=$(mktemp -u /tmp/annotator-c-test-XXXXXX.sock)
+"$annotator" serve interactive --bind "ipc://$socket2" --model "$model" --store "$(mktemp -d)" 2>/tmp/annotator-c-test-interactive.log &
+interactive=$!
+trap 'kill -9 $server $interactive 2>/dev/null || true; rm -f "$socket" "$socket2" "$model"' EXIT
+ready=0
+for _ in $(seq 1 100); do
+    if "$annotator" health "ipc://$socket2" --timeout 1 >/dev/null 2>&1; then ready=1; break; fi
+    sleep 0.1
+done
+if [[ $ready -ne 1 ]]; then echo "error: the interactive service did not come up" >&2; exit 1; fi
+image=$(ls Samples/monuseg-mini/images/*.png | head -1)
+result=$("$c_build/interactive_click" "ipc://$socket2" "$image" 128 128)
+echo "c-client interactive: $result"
+kill -TERM $interactive
+wait $interactive

@@ -3,7 +3,7 @@
 # them; otherwise it names them and stops.
 set -euo pipefail
 packages=(libzmq3-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libpng-dev libtiff-dev
-          libopenblas-dev pkg-config)
+          libopenblas-dev libsqlite3-dev pkg-config)
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

@@ -16,3 +16,8 @@ done
 if [[ $ready -ne 1 ]]; then echo "error: the metrics service did not come up on $endpoint" >&2; exit 1; fi
 "$annotator" health "$endpoint"
 "$annotator" metrics --gt Samples/metrics/gt --pred Samples/metrics/pred --endpoint "$endpoint"
+# The classical baseline on the bundled MoNuSeg crops, scored against their label maps.
+baseline_out=$(mktemp -d /tmp/annotator-baseline-XXXXXX)
+"$annotator" baseline --images Samples/monuseg-mini/images --out "$baseline_out"
+"$annotator" metrics --gt Samples/monuseg-mini/instance_masks --pred "$baseline_out" --endpoint "$endpoint"
+rm -rf "$baseline_out"

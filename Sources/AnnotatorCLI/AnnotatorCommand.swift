@@ -15,6 +15,11 @@ struct AnnotatorCommand: AsyncParsableCommand {
             HealthCommand.self,
             InfoCommand.self,
             MetricsCommand.self,
+            DatasetCommand.self,
+            BaselineCommand.self,
+            CycleCommand.self,
+            HoVerNetCommand.self,
+            InteractiveCommand.self,
             BenchCommand.self,
         ])
 }

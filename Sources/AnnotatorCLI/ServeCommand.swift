@@ -1,6 +1,8 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import HoVerNetService
+import InteractiveService
 import MetricsService
 import Wire
 
@@ -16,7 +18,7 @@ struct ServeCommand: AsyncParsableCommand {
           annotator serve metrics --bind tcp://0.0.0.0:5555
           annotator serve metrics --bind ipc:///tmp/metrics.sock
         """,
-        subcommands: [ServeMetrics.self])
+        subcommands: [ServeMetrics.self, ServeHoVerNet.self, ServeInteractive.self])
 }
 
 /// Options every `serve` subcommand takes.
@@ -76,5 +78,53 @@ struct ServeMetrics: AsyncParsableCommand {
 
     func run() async throws {
         try await ServiceHost.run(MetricsService.definition(), configuration: options.serverConfiguration)
+    }
+}
+
+struct ServeHoVerNet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hovernet",
+        abstract: "Serve the HoVerNet service (Train as a job, Infer, GetJob/CancelJob/ListJobs).")
+
+    @OptionGroup var options: ServeOptions
+
+    @Option(help: "Folder of the service's model store (models by SHA-256).")
+    var store: String = "annotator-artifacts"
+
+    func run() async throws {
+        var configuration = HoVerNetService.Configuration()
+        configuration.artifactRoot = URL(fileURLWithPath: store)
+        let service = try HoVerNetService(configuration)
+        try await ServiceHost.run(service.definition, configuration: options.serverConfiguration)
+    }
+}
+
+struct ServeInteractive: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "interactive",
+        abstract: "Serve the interactive service (sessions of clicks, SegmentPoints, Train as a job).")
+
+    @OptionGroup var options: ServeOptions
+
+    @Option(help: "Folder of the service's model store (models by SHA-256).")
+    var store: String = "annotator-artifacts"
+
+    @Option(help: "Model used when a request names none.")
+    var model: String?
+
+    @Option(help: "Live sessions at most.")
+    var maxSessions = 16
+
+    @Option(help: "Minutes of inactivity after which a session is closed.")
+    var idleMinutes = 10.0
+
+    func run() async throws {
+        var configuration = InteractiveService.Configuration()
+        configuration.artifactRoot = URL(fileURLWithPath: store)
+        configuration.defaultModel = model.map { URL(fileURLWithPath: $0) }
+        configuration.sessions.capacity = maxSessions
+        configuration.sessions.idleTimeout = .milliseconds(Int64(idleMinutes * 60_000))
+        let service = try InteractiveService(configuration)
+        try await ServiceHost.run(service.definition, configuration: options.serverConfiguration)
     }
 }

@@ -124,6 +124,7 @@ public final class RPCServer: Sendable {
             if shouldStop() { break }
         }
         flushOutbox(socket)
+        lingerBeforeClose(socket, poller: &poller)
         socket.close()
         let waiters = state.withLock { state in
             state.stopped = true
@@ -132,6 +133,21 @@ public final class RPCServer: Sendable {
         }
         configuration.log("\(service.name): stopped")
         for waiter in waiters { waiter.resume() }
+    }
+
+    /// Replies queued just before zmq_close can be lost even with a linger period (seen
+    /// under load with libzmq 4.3), so the socket stays open for a short grace period,
+    /// answering anything that still arrives (with UNAVAILABLE, as it is draining).
+    private func lingerBeforeClose(_ socket: ZMQSocket, poller: inout ZMQPoller) {
+        let end = ContinuousClock.now + configuration.closeGrace
+        while ContinuousClock.now < end {
+            guard let readable = try? poller.poll(timeoutMilliseconds: 20) else { break }
+            if readable[1] { wakeup.drain() }
+            if readable[0] {
+                while let message = receive(socket) { handle(message, on: socket) }
+            }
+            flushOutbox(socket)
+        }
     }
 
     private func receive(_ socket: ZMQSocket) -> ZMQSocket.ReceivedMessage? {

@@ -12,6 +12,9 @@ public struct ServerConfiguration: Sendable {
     /// How long unsent replies are kept after the socket closes. Default 5 s; never 0,
     /// or a last large reply can be dropped.
     public var lingerMilliseconds: Int32 = 5000
+    /// How long the socket stays open after the last reply before it closes, so that the
+    /// reply leaves the process. Default 250 ms.
+    public var closeGrace: Duration = .milliseconds(250)
     /// How long shutdown waits for in-flight calls before closing anyway. Default 60 s.
     public var drainTimeout: Duration = .seconds(60)
     /// Where the server reports what it does (default: standard error).

@@ -78,6 +78,41 @@ typedef struct ann_scores {
 ann_status ann_metrics_evaluate(ann_client *client, const uint32_t *ground_truth, const uint32_t *prediction,
                                 uint32_t width, uint32_t height, ann_scores *scores);
 
+/* ---- Interactive segmentation (the interactive service) ---------------------------
+ * A session holds one image; clicks shape the current object (nucleus); accept keeps it
+ * and starts the next; finish returns every accepted nucleus as an instance map.
+ * Mutating calls are numbered (ann_session.sequence); after a DEADLINE_EXCEEDED or
+ * UNAVAILABLE, repeat the same call: the service applies it once. */
+typedef struct ann_session {
+    char id[64];
+    uint64_t sequence; /* mutating calls applied so far */
+    uint32_t width, height;
+} ann_session;
+
+/* The current object: a 0/1 mask over its bounding box at (x, y) in the image. */
+typedef struct ann_object_mask {
+    uint32_t x, y, width, height;
+    uint8_t *mask; /* width*height bytes, malloc'ed; NULL when the object is empty */
+    uint32_t area;
+    uint32_t click_count;
+    double seconds;
+} ann_object_mask;
+
+void ann_object_mask_free(ann_object_mask *mask);
+
+/* Opens a session on an 8-bit RGB image (width*height*3 bytes, row-major). */
+ann_status ann_session_open(ann_client *client, const uint8_t *rgb, uint32_t width, uint32_t height,
+                            ann_session *session);
+/* A positive (1) or negative (0) click at (x, y). */
+ann_status ann_session_click(ann_client *client, ann_session *session, uint32_t x, uint32_t y, int positive,
+                             ann_object_mask *mask);
+ann_status ann_session_undo(ann_client *client, ann_session *session, ann_object_mask *mask);
+/* Keeps the current object as an instance and starts a new one. */
+ann_status ann_session_accept(ann_client *client, ann_session *session);
+/* Returns the accepted instances as a width*height uint32 label map (malloc'ed, free())
+ * and closes the session. */
+ann_status ann_session_finish(ann_client *client, ann_session *session, uint32_t **labels, uint32_t *instance_count);
+
 /* Lower level: sends `method` with a serialised request body and raw attachment frames,
  * and returns the reply body (malloc'ed, free with free()). For calls this header does
  * not wrap yet. */

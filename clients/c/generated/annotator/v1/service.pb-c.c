@@ -232,6 +232,186 @@ void   annotator__v1__info_response__free_unpacked
   assert(message->base.descriptor == &annotator__v1__info_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   annotator__v1__get_job_request__init
+                     (Annotator__V1__GetJobRequest         *message)
+{
+  static const Annotator__V1__GetJobRequest init_value = ANNOTATOR__V1__GET_JOB_REQUEST__INIT;
+  *message = init_value;
+}
+size_t annotator__v1__get_job_request__get_packed_size
+                     (const Annotator__V1__GetJobRequest *message)
+{
+  assert(message->base.descriptor == &annotator__v1__get_job_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t annotator__v1__get_job_request__pack
+                     (const Annotator__V1__GetJobRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &annotator__v1__get_job_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t annotator__v1__get_job_request__pack_to_buffer
+                     (const Annotator__V1__GetJobRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &annotator__v1__get_job_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Annotator__V1__GetJobRequest *
+       annotator__v1__get_job_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Annotator__V1__GetJobRequest *)
+     protobuf_c_message_unpack (&annotator__v1__get_job_request__descriptor,
+                                allocator, len, data);
+}
+void   annotator__v1__get_job_request__free_unpacked
+                     (Annotator__V1__GetJobRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &annotator__v1__get_job_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   annotator__v1__cancel_job_request__init
+                     (Annotator__V1__CancelJobRequest         *message)
+{
+  static const Annotator__V1__CancelJobRequest init_value = ANNOTATOR__V1__CANCEL_JOB_REQUEST__INIT;
+  *message = init_value;
+}
+size_t annotator__v1__cancel_job_request__get_packed_size
+                     (const Annotator__V1__CancelJobRequest *message)
+{
+  assert(message->base.descriptor == &annotator__v1__cancel_job_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t annotator__v1__cancel_job_request__pack
+                     (const Annotator__V1__CancelJobRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &annotator__v1__cancel_job_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t annotator__v1__cancel_job_request__pack_to_buffer
+                     (const Annotator__V1__CancelJobRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &annotator__v1__cancel_job_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Annotator__V1__CancelJobRequest *
+       annotator__v1__cancel_job_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Annotator__V1__CancelJobRequest *)
+     protobuf_c_message_unpack (&annotator__v1__cancel_job_request__descriptor,
+                                allocator, len, data);
+}
+void   annotator__v1__cancel_job_request__free_unpacked
+                     (Annotator__V1__CancelJobRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &annotator__v1__cancel_job_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   annotator__v1__list_jobs_request__init
+                     (Annotator__V1__ListJobsRequest         *message)
+{
+  static const Annotator__V1__ListJobsRequest init_value = ANNOTATOR__V1__LIST_JOBS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t annotator__v1__list_jobs_request__get_packed_size
+                     (const Annotator__V1__ListJobsRequest *message)
+{
+  assert(message->base.descriptor == &annotator__v1__list_jobs_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t annotator__v1__list_jobs_request__pack
+                     (const Annotator__V1__ListJobsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &annotator__v1__list_jobs_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t annotator__v1__list_jobs_request__pack_to_buffer
+                     (const Annotator__V1__ListJobsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &annotator__v1__list_jobs_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Annotator__V1__ListJobsRequest *
+       annotator__v1__list_jobs_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Annotator__V1__ListJobsRequest *)
+     protobuf_c_message_unpack (&annotator__v1__list_jobs_request__descriptor,
+                                allocator, len, data);
+}
+void   annotator__v1__list_jobs_request__free_unpacked
+                     (Annotator__V1__ListJobsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &annotator__v1__list_jobs_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   annotator__v1__list_jobs_response__init
+                     (Annotator__V1__ListJobsResponse         *message)
+{
+  static const Annotator__V1__ListJobsResponse init_value = ANNOTATOR__V1__LIST_JOBS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t annotator__v1__list_jobs_response__get_packed_size
+                     (const Annotator__V1__ListJobsResponse *message)
+{
+  assert(message->base.descriptor == &annotator__v1__list_jobs_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t annotator__v1__list_jobs_response__pack
+                     (const Annotator__V1__ListJobsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &annotator__v1__list_jobs_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t annotator__v1__list_jobs_response__pack_to_buffer
+                     (const Annotator__V1__ListJobsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &annotator__v1__list_jobs_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Annotator__V1__ListJobsResponse *
+       annotator__v1__list_jobs_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Annotator__V1__ListJobsResponse *)
+     protobuf_c_message_unpack (&annotator__v1__list_jobs_response__descriptor,
+                                allocator, len, data);
+}
+void   annotator__v1__list_jobs_response__free_unpacked
+                     (Annotator__V1__ListJobsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &annotator__v1__list_jobs_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor annotator__v1__health_request__field_descriptors[1] =
 {
   {
@@ -491,6 +671,138 @@ const ProtobufCMessageDescriptor annotator__v1__info_response__descriptor =
   annotator__v1__info_response__field_indices_by_name,
   1,  annotator__v1__info_response__number_ranges,
   (ProtobufCMessageInit) annotator__v1__info_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor annotator__v1__get_job_request__field_descriptors[1] =
+{
+  {
+    "job_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__GetJobRequest, job_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned annotator__v1__get_job_request__field_indices_by_name[] = {
+  0,   /* field[0] = job_id */
+};
+static const ProtobufCIntRange annotator__v1__get_job_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor annotator__v1__get_job_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "annotator.v1.GetJobRequest",
+  "GetJobRequest",
+  "Annotator__V1__GetJobRequest",
+  "annotator.v1",
+  sizeof(Annotator__V1__GetJobRequest),
+  1,
+  annotator__v1__get_job_request__field_descriptors,
+  annotator__v1__get_job_request__field_indices_by_name,
+  1,  annotator__v1__get_job_request__number_ranges,
+  (ProtobufCMessageInit) annotator__v1__get_job_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor annotator__v1__cancel_job_request__field_descriptors[1] =
+{
+  {
+    "job_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__CancelJobRequest, job_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned annotator__v1__cancel_job_request__field_indices_by_name[] = {
+  0,   /* field[0] = job_id */
+};
+static const ProtobufCIntRange annotator__v1__cancel_job_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor annotator__v1__cancel_job_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "annotator.v1.CancelJobRequest",
+  "CancelJobRequest",
+  "Annotator__V1__CancelJobRequest",
+  "annotator.v1",
+  sizeof(Annotator__V1__CancelJobRequest),
+  1,
+  annotator__v1__cancel_job_request__field_descriptors,
+  annotator__v1__cancel_job_request__field_indices_by_name,
+  1,  annotator__v1__cancel_job_request__number_ranges,
+  (ProtobufCMessageInit) annotator__v1__cancel_job_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define annotator__v1__list_jobs_request__field_descriptors NULL
+#define annotator__v1__list_jobs_request__field_indices_by_name NULL
+#define annotator__v1__list_jobs_request__number_ranges NULL
+const ProtobufCMessageDescriptor annotator__v1__list_jobs_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "annotator.v1.ListJobsRequest",
+  "ListJobsRequest",
+  "Annotator__V1__ListJobsRequest",
+  "annotator.v1",
+  sizeof(Annotator__V1__ListJobsRequest),
+  0,
+  annotator__v1__list_jobs_request__field_descriptors,
+  annotator__v1__list_jobs_request__field_indices_by_name,
+  0,  annotator__v1__list_jobs_request__number_ranges,
+  (ProtobufCMessageInit) annotator__v1__list_jobs_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor annotator__v1__list_jobs_response__field_descriptors[1] =
+{
+  {
+    "jobs",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Annotator__V1__ListJobsResponse, n_jobs),
+    offsetof(Annotator__V1__ListJobsResponse, jobs),
+    &annotator__v1__job_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned annotator__v1__list_jobs_response__field_indices_by_name[] = {
+  0,   /* field[0] = jobs */
+};
+static const ProtobufCIntRange annotator__v1__list_jobs_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor annotator__v1__list_jobs_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "annotator.v1.ListJobsResponse",
+  "ListJobsResponse",
+  "Annotator__V1__ListJobsResponse",
+  "annotator.v1",
+  sizeof(Annotator__V1__ListJobsResponse),
+  1,
+  annotator__v1__list_jobs_response__field_descriptors,
+  annotator__v1__list_jobs_response__field_indices_by_name,
+  1,  annotator__v1__list_jobs_response__number_ranges,
+  (ProtobufCMessageInit) annotator__v1__list_jobs_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue annotator__v1__serving_status__enum_values_by_number[3] =

@@ -1,0 +1,145 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Imaging
+
+struct DatasetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dataset",
+        abstract: "Import, export and look at instance-segmentation datasets.",
+        discussion: """
+        A dataset folder holds images/ (PNG or TIFF) and instance_masks/ (16-bit PNG label maps \
+        with the same base names, 0 = background), the layout of ../shared/data/monuseg/{train,test}.
+        """,
+        subcommands: [DatasetImportMoNuSeg.self, DatasetExport.self, DatasetOverlay.self])
+}
+
+struct DatasetImportMoNuSeg: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-monuseg",
+        abstract: "Rasterise MoNuSeg Aperio XML annotations into a dataset folder.",
+        discussion: """
+        For every image with ANNOTATIONS/<name>.xml: copies the image to OUT/images and writes \
+        OUT/instance_masks/<name>.png. Polygons are filled at pixel centres on the 1-based \
+        vertices, as the organisers' MATLAB poly2mask. Where regions overlap the earlier one keeps \
+        the pixels (as MoNuSeg's published training masks), or the later one with --overlap later. \
+        Degenerate regions (fewer than 3 distinct vertices, or covering under 2 pixels) are skipped \
+        and reported.
+        """)
+
+    @Option(help: "Folder of images (TIFF or PNG).")
+    var images: String
+
+    @Option(help: "Folder of Aperio XML files named like the images.")
+    var annotations: String
+
+    @Option(help: "Output dataset folder.")
+    var out: String
+
+    @Option(help: "Which region keeps overlapping pixels: earlier or later.")
+    var overlap: String = OverlapRule.earlierWins.rawValue
+
+    @Flag(help: "Print a JSON summary.")
+    var json = false
+
+    func run() async throws {
+        guard let rule = OverlapRule(rawValue: overlap) else { throw CLIError("--overlap must be earlier or later, got \(overlap)") }
+        let result = try MoNuSeg.importFolder(
+            images: URL(fileURLWithPath: images), annotations: URL(fileURLWithPath: annotations),
+            output: URL(fileURLWithPath: out), overlap: rule, progress: { Console.note($0) })
+        if !result.missing.isEmpty {
+            Console.note("\(result.missing.count) image(s) have no XML and were not imported: "
+                         + result.missing.prefix(5).joined(separator: ", ") + (result.missing.count > 5 ? ", …" : ""))
+        }
+        guard !result.imported.isEmpty else { throw CLIError("no image in \(images) has an XML in \(annotations)") }
+        if json {
+            struct Entry: Encodable { let name: String; let nuclei: Int; let regions: Int; let skipped: [String] }
+            struct Summary: Encodable { let imported: [Entry]; let missing_xml: [String]; let nuclei: Int }
+            try JSONOutput.print(Summary(
+                imported: result.imported.map { Entry(name: $0.name, nuclei: $0.nuclei, regions: $0.regionCount,
+                                                      skipped: $0.skipped.map(\.description)) },
+                missing_xml: result.missing, nuclei: result.imported.map(\.nuclei).reduce(0, +)))
+        } else {
+            let skipped = result.imported.map(\.skipped.count).reduce(0, +)
+            print("imported \(result.imported.count) image(s), \(result.imported.map(\.nuclei).reduce(0, +)) nuclei, "
+                  + "\(skipped) degenerate region(s) skipped → \(out)")
+        }
+    }
+}
+
+struct DatasetExport: AsyncParsableCommand {
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case png, geojson, coco
+    }
+
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export label maps as 16-bit PNG, GeoJSON (QuPath) or COCO instance JSON.",
+        discussion: """
+        png: OUT/<name>.png, 16-bit label maps. geojson: OUT/<name>.geojson, one FeatureCollection \
+        per image, one Polygon per nucleus in pixel coordinates (QuPath: File › Import objects). \
+        coco: OUT/annotations.json, one category "nucleus", masks as uncompressed RLE.
+        """)
+
+    @Option(help: "Export format: png, geojson or coco.")
+    var format: Format
+
+    @Option(help: "Folder of label maps (PNG/TIFF, 8 or 16 bits).")
+    var masks: String
+
+    @Option(help: "Output folder.")
+    var out: String
+
+    func run() async throws {
+        let files = try ImageFiles.listImages(in: URL(fileURLWithPath: masks))
+        guard !files.isEmpty else { throw CLIError("no PNG or TIFF label maps in \(masks)") }
+        let output = URL(fileURLWithPath: out)
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        var collected: [(fileName: String, labels: LabelMap)] = []
+        for file in files {
+            let name = file.deletingPathExtension().lastPathComponent
+            let labels = try ImageFiles.readLabelMap(file)
+            switch format {
+            case .png:
+                try ImageFiles.writeLabelMap(labels, to: output.appendingPathComponent(name + ".png"))
+            case .geojson:
+                try GeoJSONExport.data(labels).write(to: output.appendingPathComponent(name + ".geojson"))
+            case .coco:
+                collected.append((name + ".png", labels))
+            }
+            Console.note("\(name): \(labels.instanceIDs.count) nuclei")
+        }
+        if format == .coco {
+            try COCOExport.data(collected).write(to: output.appendingPathComponent("annotations.json"))
+        }
+        print("exported \(files.count) label map(s) as \(format.rawValue) → \(out)")
+    }
+}
+
+struct DatasetOverlay: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "overlay",
+        abstract: "Draw instance outlines on an image (PNG out).")
+
+    @Option(help: "The image (PNG or TIFF).")
+    var image: String
+
+    @Option(help: "Its label map.")
+    var mask: String
+
+    @Option(help: "Output PNG.")
+    var out: String
+
+    @Option(help: "Outline colour as R,G,B.")
+    var color: String = "0,255,0"
+
+    func run() async throws {
+        let parts = color.split(separator: ",").compactMap { UInt8($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 3 else { throw CLIError("--color must be R,G,B with values 0-255, got \(color)") }
+        let picture = try ImageFiles.readRGB(URL(fileURLWithPath: image))
+        let labels = try ImageFiles.readLabelMap(URL(fileURLWithPath: mask))
+        let drawn = try Overlay.outlines(picture, labels, color: (parts[0], parts[1], parts[2]))
+        try ImageFiles.writeRGB(drawn, to: URL(fileURLWithPath: out))
+        print("\(labels.instanceIDs.count) outlines → \(out)")
+    }
+}

@@ -1,0 +1,223 @@
+import Clients
+import Wire
+import ArgumentParser
+import Foundation
+import HoVerNet
+import Imaging
+
+struct HoVerNetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hovernet",
+        abstract: "HoVer-Net: train the automatic nuclei segmenter, or segment images with it.",
+        subcommands: [HoVerNetTrain.self, HoVerNetInfer.self])
+}
+
+struct HoVerNetTrain: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a HoVer-Net on a folder dataset (images/ + instance_masks/).",
+        discussion: """
+        Writes the best model (by mean validation Dice, AJI and PQ; the latest when there is no \
+        validation set) to OUT, and the resume state (latest weights + step) to OUT's \
+        .last.safetensors. Progress goes to standard error; --json prints a summary on \
+        standard output. Give --steps, --minutes or both (whichever ends first).
+        """)
+
+    @Option(help: "Training folder (images/ + instance_masks/).")
+    var data: String
+
+    @Option(help: "Validation folder; without it, --hold-out images of --data are held out.")
+    var val: String?
+
+    @Option(help: "Images of --data held out for validation when --val is absent (0 = no validation).")
+    var holdOut = 0
+
+    @Option(help: "Model file to write (.safetensors).")
+    var out: String
+
+    @Option(help: "Time budget in minutes.")
+    var minutes: Double?
+
+    @Option(help: "Optimiser steps.")
+    var steps: Int?
+
+    @Option(help: "Warm start from this model (same architecture).")
+    var `init`: String?
+
+    @Option(help: "Resume from this state (e.g. OUT's .last.safetensors): weights and step.")
+    var resume: String?
+
+    @Option(help: "Seed of weights, patches and augmentations.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Patches per step.")
+    var batch = TrainingOptions().batchSize
+
+    @Option(help: "Patch side (pixels).")
+    var patch = TrainingOptions().patchSize
+
+    @Option(help: "Peak learning rate (Adam, cosine decay).")
+    var lr = TrainingOptions().learningRate
+
+    @Option(help: "Validate and checkpoint every N steps.")
+    var validateEvery = TrainingOptions().validationEvery
+
+    @Option(help: "Probability of an elastic deformation per patch.")
+    var elastic = AugmentationOptions().elasticProbability
+
+    @Option(help: "Encoder widths, comma-separated (architecture).")
+    var widths = HoVerNetConfiguration().widths.map(String.init).joined(separator: ",")
+
+    @Option(help: "Print a progress line every N steps.")
+    var logEvery = 10
+
+    @Flag(help: "Print a JSON summary.")
+    var json = false
+
+    func run() async throws {
+        guard steps != nil || minutes != nil else { throw CLIError("give --steps, --minutes or both") }
+        var configuration = HoVerNetConfiguration()
+        configuration.widths = try widths.split(separator: ",").map {
+            guard let value = Int($0.trimmingCharacters(in: .whitespaces)) else { throw CLIError("--widths: '\($0)' is not a number") }
+            return value
+        }
+        var train = try TrainingSet.load(folder: URL(fileURLWithPath: data))
+        var validation: TrainingSet?
+        if let val {
+            validation = try TrainingSet.load(folder: URL(fileURLWithPath: val))
+        } else if holdOut > 0 {
+            guard holdOut < train.pairs.count else { throw CLIError("--hold-out \(holdOut) leaves no training images") }
+            // Evenly spaced, so the held-out images span the folder's organs/sources.
+            let count = train.pairs.count
+            let indices = Set((0..<holdOut).map { $0 * count / holdOut + count / (2 * holdOut) })
+            let parts = try train.split(holdingOut: indices)
+            train = parts.train
+            validation = parts.heldOut
+        }
+        var options = TrainingOptions(steps: steps, minutes: minutes, output: URL(fileURLWithPath: out))
+        options.seed = seed
+        options.batchSize = batch
+        options.patchSize = patch
+        options.learningRate = lr
+        options.validationEvery = validateEvery
+        options.augmentation.elasticProbability = elastic
+        options.initialModel = self.`init`.map { URL(fileURLWithPath: $0) }
+        options.resume = resume.map { URL(fileURLWithPath: $0) }
+        Console.note("hovernet: \(train.pairs.count) training image(s)"
+            + (validation.map { ", validating on \($0.names.joined(separator: " "))" } ?? ", no validation set"))
+        let logEvery = max(1, self.logEvery)
+        let summary = try HoVerNetTrainer.train(configuration: configuration, data: train, validation: validation, options: options,
+                                                progress: { report in
+            switch report.event {
+            case .step:
+                guard report.step % logEvery == 0 || report.step == 1 else { return }
+                Console.note(String(format: "step %d/%d  loss %.4f (avg %.4f; ce %.3f dice %.3f mse %.3f msge %.3f)  lr %.2e  %.2f it/s  %.1f patches/s  ETA %@",
+                                    report.step, report.totalSteps, report.loss, report.smoothedLoss, report.terms.crossEntropy,
+                                    report.terms.dice, report.terms.mse, report.terms.msge, report.learningRate,
+                                    report.iterationsPerSecond, report.patchesPerSecond, Self.clock(report.etaSeconds)))
+            case .validation:
+                if let v = report.validation {
+                    Console.note(String(format: "validation at step %d: Dice %.4f  AJI %.4f  PQ %.4f  uncertainty %.4f  (best score %.4f)",
+                                        report.step, v.dice, v.aji, v.pq, v.uncertainty, report.best?.score ?? v.score))
+                }
+            case .checkpoint:
+                Console.note("saved \(report.checkpoint?.path ?? "?") at step \(report.step)")
+            }
+        })
+        if json {
+            struct Summary: Encodable {
+                let stop_reason: String, steps: Int, seconds: Double, patches_per_s: Double, final_loss: Double
+                let best_step: Int?, dice: Double?, aji: Double?, pq: Double?, output: String?, parameters: Int, gflops_per_256: Double
+            }
+            try JSONOutput.print(Summary(stop_reason: summary.stopReason.rawValue, steps: summary.steps, seconds: summary.seconds,
+                                         patches_per_s: summary.patchesPerSecond, final_loss: Double(summary.finalLoss),
+                                         best_step: summary.bestStep, dice: summary.best?.dice, aji: summary.best?.aji, pq: summary.best?.pq,
+                                         output: summary.output?.path, parameters: summary.parameters, gflops_per_256: summary.gflopsPer256))
+        } else {
+            print(String(format: "trained %d steps in %@ (%.1f patches/s, %@)", summary.steps, Self.clock(summary.seconds),
+                         summary.patchesPerSecond, summary.stopReason.rawValue)
+                + (summary.best.map { String(format: "; best validation at step %d: Dice %.4f AJI %.4f PQ %.4f", summary.bestStep ?? 0, $0.dice, $0.aji, $0.pq) } ?? "")
+                + " → \(summary.output?.path ?? "(nothing written)")")
+        }
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "?" }
+        let total = Int(seconds.rounded())
+        return String(format: "%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60)
+    }
+}
+
+struct HoVerNetInfer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infer",
+        abstract: "Segment every image of a folder with a HoVer-Net model.",
+        discussion: """
+        Writes OUT/<name>.png (16-bit label maps) and prints each image's uncertainty (mean NP \
+        entropy in bits); score with `annotator metrics --gt DIR --pred OUT`.
+        """)
+
+    @Option(help: "Model file (.safetensors) written by `hovernet train`.")
+    var model: String
+
+    @Option(help: "Folder of H&E images (PNG or TIFF; gray and RGBA are converted).")
+    var images: String
+
+    @Option(help: "Output folder for label maps.")
+    var out: String
+
+    @Option(help: "Largest tile side fed to the network.")
+    var tile = TilingOptions().maximumTile
+
+    @Option(help: "Context margin of each tile (pixels).")
+    var margin = TilingOptions().margin
+
+    @Flag(help: "Print a JSON summary.")
+    var json = false
+
+    @Option(help: "HoVerNet service endpoint; without it the model runs in-process. The service reads the model from --model's path (shared volume) or its store.")
+    var endpoint: String?
+
+    func run() async throws {
+        let segment: (RGBImage, String) async throws -> (labels: LabelMap, uncertainty: Double)
+        var remote: RPCClient?
+        if let endpoint {
+            let rpc = try RPCClient(endpoint: endpoint)
+            remote = rpc
+            let reference = try RemoteModels.reference(forFile: model, kind: "hovernet-model")
+            segment = { image, name in try await HoVerNetClient(rpc: rpc).infer(image, name: name, model: reference) }
+        } else {
+            let segmenter = try HoVerNetSegmenter(modelFile: URL(fileURLWithPath: model),
+                                                  tiling: TilingOptions(maximumTile: tile, margin: margin))
+            segment = { image, _ in
+                let result = try segmenter.segment(image)
+                return (result.labels, result.uncertainty)
+            }
+        }
+        defer { remote?.close() }
+        let files = try ImageFiles.listImages(in: URL(fileURLWithPath: images))
+        guard !files.isEmpty else { throw CLIError("no PNG or TIFF images in \(images)") }
+        let output = URL(fileURLWithPath: out)
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        struct Entry: Encodable { let name: String; let nuclei: Int; let uncertainty: Double; let seconds: Double }
+        var entries: [Entry] = []
+        let start = ContinuousClock.now
+        for file in files {
+            let name = file.deletingPathExtension().lastPathComponent
+            let began = ContinuousClock.now
+            let result = try await segment(try ImageFiles.readRGB(file), name)
+            let seconds = (ContinuousClock.now - began).milliseconds / 1000
+            try ImageFiles.writeLabelMap(result.labels, to: output.appendingPathComponent(name + ".png"))
+            let entry = Entry(name: name, nuclei: result.labels.instanceIDs.count, uncertainty: result.uncertainty, seconds: seconds)
+            entries.append(entry)
+            if !json { print(String(format: "%@\t%d nuclei\tuncertainty %.4f\t%.2f s", name, entry.nuclei, entry.uncertainty, seconds)) }
+        }
+        let seconds = (ContinuousClock.now - start).milliseconds / 1000
+        if json {
+            struct Summary: Encodable { let images: [Entry]; let seconds: Double }
+            try JSONOutput.print(Summary(images: entries, seconds: seconds))
+        } else {
+            print(String(format: "segmented %d image(s) in %.1f s → %@", entries.count, seconds, out))
+        }
+    }
+}

@@ -1,0 +1,232 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Imaging
+import Interactive
+import Learning
+
+/// `annotator interactive ...`: the click-to-mask model without a service.
+struct InteractiveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "interactive",
+        abstract: "Interactive nuclei segmentation (f-BRS): train, evaluate with the robot clicker, one-shot click.",
+        subcommands: [InteractiveTrain.self, InteractiveEval.self, InteractiveClick.self])
+}
+
+struct InteractiveTrain: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the click-conditioned network with simulated clicks on a folder dataset.",
+        discussion: """
+        DATA holds images/ and instance_masks/ (synthetic pairs, accepted annotations or ground \
+        truth). The model is checkpointed to --out (atomically) while training; --resume continues \
+        from it, --init warm-starts from another model of the same architecture.
+        """)
+
+    @Option(help: "Folder dataset (images/ + instance_masks/).")
+    var data: String
+    @Option(help: "Output model (.safetensors).")
+    var out: String
+    @Option(help: "Optimiser steps.")
+    var steps: Int?
+    @Option(help: "Time budget in minutes (instead of or as well as --steps).")
+    var minutes: Double?
+    @Option(help: "Warm-start weights.")
+    var `init`: String?
+    @Flag(help: "Continue from --out if it exists.")
+    var resume = false
+    @Option(help: "Seed for weights and sampling.")
+    var seed: UInt64 = 0
+    @Option(help: "Batch size.")
+    var batchSize = 16
+    @Option(help: "Peak learning rate (Adam, cosine decay).")
+    var learningRate: Float = 1e-3
+    @Option(help: "Threads for the engine's kernels.")
+    var threads = 2
+    @Flag(help: "Print the summary as JSON.")
+    var json = false
+
+    func run() async throws {
+        Threads.count = threads
+        let dataset = try FolderDataset(root: URL(fileURLWithPath: data))
+        var options = InteractiveTrainingOptions()
+        options.steps = steps
+        options.timeBudget = minutes.map { $0 * 60 }
+        if steps == nil && minutes == nil { options.steps = 2000 }
+        options.seed = seed
+        options.batchSize = batchSize
+        options.learningRate = learningRate
+        options.checkpoint = URL(fileURLWithPath: out)
+        options.resume = resume
+        options.initialWeights = self.`init`.map { URL(fileURLWithPath: $0) }
+        let (network, summary) = try InteractiveTrainer.train(data: dataset, options: options, progress: { p in
+            Console.note(String(format: "step %d%@  loss %.4f  %.0f s", p.step, p.totalSteps.map { "/\($0)" } ?? "", p.loss, p.elapsed))
+        })
+        if json {
+            try JSONOutput.print(summary)
+        } else {
+            print("\(summary.steps) steps in \(Int(summary.seconds)) s, final loss \(summary.finalLoss), "
+                  + "\(network.parameterCount) parameters, \(summary.nuclei) nuclei; saved \(out)")
+        }
+    }
+}
+
+struct InteractiveEval: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "NoC@85/90 and mIoU after 1/3/5 clicks with the robot clicker (RITM/f-BRS protocol).",
+        discussion: """
+        Every nucleus of --gt (or a seeded sample of --max-nuclei) is annotated by the robot \
+        clicker, up to 20 clicks. spc_ms is the predictor's wall time per click.
+        """)
+
+    @Option(help: "Model (.safetensors).")
+    var model: String
+    @Option(help: "Folder of images.")
+    var images: String
+    @Option(help: "Folder of instance label maps (same base names).")
+    var gt: String
+    @Option(help: "Evaluate a seeded random sample of this many nuclei.")
+    var maxNuclei: Int?
+    @Flag(help: "Disable f-BRS (plain network predictions).")
+    var noFbrs = false
+    @Option(help: "Threads for the engine's kernels.")
+    var threads = 2
+    @Flag(help: "Print a JSON object.")
+    var json = false
+    @Option(help: "Also write per-nucleus results (JSON) here.")
+    var details: String?
+
+    struct Output: Encodable {
+        var nuclei: Int, fbrs: Bool
+        var noc85, noc90, miou_at_1, miou_at_3, miou_at_5, failed85_fraction, spc_ms, p50_ms, p99_ms: Double
+    }
+
+    func run() async throws {
+        Threads.count = threads
+        let dataset = try pairedDataset(images: images, gt: gt)
+        let predictor = try InteractivePredictor(modelFile: URL(fileURLWithPath: model))
+        var options = NoCOptions()
+        options.maxNuclei = maxNuclei
+        options.useFBRS = !noFbrs
+        let report = try NoCEvaluation.evaluate(predictor: predictor, data: dataset, options: options) { done, total in
+            if done % 50 == 0 || done == total { Console.note("\(done)/\(total) nuclei") }
+        }
+        if let details {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try encoder.encode(report.perNucleus).write(to: URL(fileURLWithPath: details))
+        }
+        let output = Output(nuclei: report.nuclei, fbrs: !noFbrs, noc85: report.noc85, noc90: report.noc90, miou_at_1: report.miouAt1,
+                            miou_at_3: report.miouAt3, miou_at_5: report.miouAt5, failed85_fraction: report.failed85Fraction,
+                            spc_ms: report.spcMs, p50_ms: report.p50Ms, p99_ms: report.p99Ms)
+        if json {
+            try JSONOutput.print(output)
+        } else {
+            print(String(format: "%d nuclei, f-BRS %@: NoC@85 %.2f  NoC@90 %.2f  mIoU@1/3/5 %.3f/%.3f/%.3f  failed@85 %.1f%%  %.1f ms/click (p50 %.1f, p99 %.1f)",
+                         report.nuclei, noFbrs ? "off" : "on", report.noc85, report.noc90, report.miouAt1, report.miouAt3,
+                         report.miouAt5, report.failed85Fraction * 100, report.spcMs, report.p50Ms, report.p99Ms))
+        }
+    }
+}
+
+/// A FolderDataset view of two separate folders (images, label maps): links them into a
+/// temporary images/ + instance_masks/ layout when they are not already one.
+func pairedDataset(images: String, gt: String) throws -> FolderDataset {
+    let imageURL = URL(fileURLWithPath: images).standardizedFileURL, gtURL = URL(fileURLWithPath: gt).standardizedFileURL
+    let parent = imageURL.deletingLastPathComponent()
+    if imageURL.lastPathComponent == "images", gtURL == parent.appendingPathComponent("instance_masks").standardizedFileURL {
+        return try FolderDataset(root: parent)
+    }
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("annotator-eval-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(at: root.appendingPathComponent("images"), withDestinationURL: imageURL)
+    try FileManager.default.createSymbolicLink(at: root.appendingPathComponent("instance_masks"), withDestinationURL: gtURL)
+    return try FolderDataset(root: root)
+}
+
+struct InteractiveClick: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "click",
+        abstract: "Segment one object from clicks and write its mask (PNG, 0/255).",
+        discussion: "Clicks are applied in order, as a person would: --click 120,88,+ --click 131,90,-")
+
+    @Option(help: "Model (.safetensors).")
+    var model: String
+    @Option(help: "Image (PNG or TIFF).")
+    var image: String
+    @Option(name: .customLong("click"), help: "x,y,+ or x,y,- (repeatable).")
+    var clicks: [String]
+    @Option(help: "Output mask PNG.")
+    var out: String
+    @Flag(help: "Disable f-BRS.")
+    var noFbrs = false
+
+    func run() async throws {
+        let parsed = try clicks.map { text -> Click in
+            let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 3, let x = Int(parts[0]), let y = Int(parts[1]), parts[2] == "+" || parts[2] == "-" else {
+                throw CLIError("--click \(text): expected x,y,+ or x,y,-")
+            }
+            return Click(x: x, y: y, positive: parts[2] == "+")
+        }
+        guard !parsed.isEmpty else { throw CLIError("give at least one --click") }
+        var options = PredictorOptions()
+        options.useFBRS = !noFbrs
+        let predictor = try InteractivePredictor(modelFile: URL(fileURLWithPath: model), options: options)
+        let session = InteractiveSession(image: try ImageFiles.readRGB(URL(fileURLWithPath: image)), predictor: predictor)
+        var outcome: InteractiveSession.ClickOutcome?
+        for click in parsed { outcome = try session.click(click) }
+        let mask = outcome!.mask
+        let raster = try Raster(width: mask.width, height: mask.height, channels: 1, samples: .uint8(mask.storage.map { $0 ? 255 : 0 }))
+        try ImageFiles.write(raster, to: URL(fileURLWithPath: out))
+        Console.note(String(format: "%d pixels, mean probability %.3f", outcome!.area, outcome!.meanProbability))
+    }
+}
+
+/// `annotator bench interactive`: per-click latency with f-BRS and zoom-in, one session.
+struct BenchInteractive: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "interactive",
+        abstract: "Per-click latency of the interactive predictor (robot clicks on test nuclei).",
+        discussion: """
+        Uses --model, or an untrained network of the default architecture when absent (latency \
+        only; f-BRS then runs its full iteration budget more often, so that is pessimistic). \
+        Concurrent-session figures come with the interactive service.
+        """)
+
+    @Option(help: "Model (.safetensors).")
+    var model: String?
+    @Option(help: "Folder dataset with nuclei to click on.")
+    var data = "../shared/data/monuseg/test"
+    @Option(help: "Nuclei to annotate (up to 20 clicks each, robot clicker).")
+    var nuclei = 40
+    @Option(help: "Threads for the engine's kernels.")
+    var threads = 2
+    @Flag(help: "Print a JSON object.")
+    var json = false
+
+    func run() async throws {
+        Threads.count = threads
+        let predictor = if let model {
+            try InteractivePredictor(modelFile: URL(fileURLWithPath: model))
+        } else {
+            InteractivePredictor(network: InteractiveNetwork())
+        }
+        var options = NoCOptions()
+        options.maxNuclei = nuclei
+        let start = ContinuousClock.now
+        let report = try NoCEvaluation.evaluate(predictor: predictor, data: FolderDataset(root: URL(fileURLWithPath: data)),
+                                                options: options)
+        let seconds = (ContinuousClock.now - start).milliseconds / 1000
+        let clicks = report.perNucleus.reduce(0) { $0 + $1.clicks }
+        let results = ["p50_ms": report.p50Ms, "p99_ms": report.p99Ms, "mean_ms": report.spcMs,
+                       "clicks": Double(clicks), "clicks_per_s": Double(clicks) / max(seconds, 1e-9),
+                       "parameters": Double(predictor.network.parameterCount)]
+        if json {
+            try JSONOutput.print(results)
+        } else {
+            print(String(format: "%d clicks: p50 %.1f ms, p99 %.1f ms, mean %.1f ms per click", clicks, report.p50Ms, report.p99Ms, report.spcMs))
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Imaging
+import Wire
+
+/// Typed client of the HoVerNet service.
+public struct HoVerNetClient: Sendable {
+    public let rpc: RPCClient
+
+    public init(rpc: RPCClient) {
+        self.rpc = rpc
+    }
+
+    /// Starts training; returns the job's first status.
+    public func train(_ request: Annotator_V1_HoVerNetTrainRequest) async throws(RPCError) -> Annotator_V1_JobStatus {
+        try await rpc.unary("Train", request, options: CallOptions(timeout: .seconds(600)))
+    }
+
+    public func job(_ id: String) async throws(RPCError) -> Annotator_V1_JobStatus {
+        var request = Annotator_V1_GetJobRequest()
+        request.jobID = id
+        return try await rpc.unary("GetJob", request, options: .idempotent)
+    }
+
+    public func cancel(_ id: String) async throws(RPCError) -> Annotator_V1_JobStatus {
+        var request = Annotator_V1_CancelJobRequest()
+        request.jobID = id
+        return try await rpc.unary("CancelJob", request, options: .idempotent)
+    }
+
+    /// Polls a job until it ends, reporting each status.
+    public func wait(_ id: String, every interval: Duration = .seconds(1),
+                     progress: (Annotator_V1_JobStatus) -> Void = { _ in }) async throws(RPCError) -> Annotator_V1_JobStatus {
+        while true {
+            let status = try await job(id)
+            progress(status)
+            if [.succeeded, .failed, .cancelled].contains(status.state) { return status }
+            do { try await Task.sleep(for: interval) } catch { throw RPCError(.cancelled, "waiting for job \(id) cancelled") }
+        }
+    }
+
+    /// Segments one image with a model the service holds (or can read at `model.uri`).
+    public func infer(_ image: RGBImage, name: String = "", model: Annotator_V1_ArtifactRef,
+                      timeout: Duration = .seconds(120)) async throws(RPCError) -> (labels: LabelMap, uncertainty: Double) {
+        var request = Annotator_V1_HoVerNetInferRequest()
+        request.model = model
+        request.image = Annotator_V1_Image(image, name: name)
+        let response: Annotator_V1_HoVerNetInferResponse = try await rpc.unary(
+            "Infer", request, options: CallOptions(timeout: timeout, idempotent: true))
+        return (try response.instances.labelMap(field: "instances"), response.uncertainty)
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Imaging
+
+/// A region that was not rasterised, and why.
+public struct SkippedRegion: Sendable, Equatable, CustomStringConvertible {
+    /// Position in the file, 0-based.
+    public var index: Int
+    public var id: String
+    public var reason: String
+
+    public var description: String { "region #\(index) (Id \(id)): \(reason)" }
+}
+
+/// The result of turning one annotation file into a label map.
+public struct RasterizedAnnotations: Sendable {
+    public var labels: LabelMap
+    public var regionCount: Int
+    public var skipped: [SkippedRegion]
+}
+
+/// Which region keeps a pixel that two regions cover.
+public enum OverlapRule: String, Sendable, CaseIterable {
+    /// The earlier region in the file keeps it: the published per-nucleus training masks
+    /// (MoNuSeg's own lineage, which never overlap) follow this rule.
+    case earlierWins = "earlier"
+    /// The later region overwrites it: painting in file order, as ../shared's test maps were made.
+    case laterWins = "later"
+}
+
+/// MoNuSeg import: Aperio XML polygons → uint16 instance label maps, the way the
+/// organisers' MATLAB code does it (poly2mask on the 1-based vertices, i.e. pixel centres
+/// at integer coordinates after subtracting 1), ids 1...N in file order.
+public enum MoNuSeg {
+    /// Regions covering fewer pixels are skipped as degenerate (MoNuSeg has regions of 2
+    /// vertices and of a single pixel; the published masks leave them out).
+    public static let minimumRegionPixels = 2
+
+    public static func rasterize(_ regions: [AperioXML.Region], width: Int, height: Int,
+                                 overlap: OverlapRule = .earlierWins) -> RasterizedAnnotations {
+        var labels = LabelMap(width: width, height: height, repeating: 0)
+        var skipped: [SkippedRegion] = []
+        var next: UInt32 = 1
+        for (index, region) in regions.enumerated() {
+            let distinct = Set(region.vertices).count
+            guard distinct >= 3 else {
+                skipped.append(SkippedRegion(index: index, id: region.id, reason: "degenerate: \(distinct) distinct vertices"))
+                continue
+            }
+            let polygon = region.vertices.map { Point(x: $0.x - 1, y: $0.y - 1) }
+            var pixels: [Int] = []
+            PolygonRasterizer.forEachPixel(in: polygon, width: width, height: height) { x, y in pixels.append(y * width + x) }
+            guard pixels.count >= minimumRegionPixels else {
+                skipped.append(SkippedRegion(index: index, id: region.id,
+                                             reason: "degenerate: covers \(pixels.count) pixel(s)"))
+                continue
+            }
+            for pixel in pixels where overlap == .laterWins || labels.storage[pixel] == 0 { labels.storage[pixel] = next }
+            next += 1
+        }
+        return RasterizedAnnotations(labels: labels, regionCount: regions.count, skipped: skipped)
+    }
+
+    /// One imported image.
+    public struct ImportedImage: Sendable {
+        public var name: String
+        public var nuclei: Int
+        public var regionCount: Int
+        public var skipped: [SkippedRegion]
+    }
+
+    /// Imports every image of `images` that has `annotations/<name>.xml`: writes
+    /// out/images/<name>.<ext> (a copy) and out/instance_masks/<name>.png. Images without
+    /// an XML are reported in `missing`, not imported.
+    public static func importFolder(images: URL, annotations: URL, output: URL, overlap: OverlapRule = .earlierWins,
+                                    progress: (String) -> Void = { _ in })
+        throws(DatasetError) -> (imported: [ImportedImage], missing: [String]) {
+        let imageFiles: [URL]
+        do {
+            imageFiles = try ImageFiles.listImages(in: images)
+        } catch {
+            throw .imaging(error)
+        }
+        guard !imageFiles.isEmpty else { throw .empty("no PNG or TIFF images in \(images.path)") }
+        let imageFolder = output.appendingPathComponent("images")
+        let maskFolder = output.appendingPathComponent("instance_masks")
+        do {
+            try FileManager.default.createDirectory(at: imageFolder, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: maskFolder, withIntermediateDirectories: true)
+        } catch {
+            throw .fileAccess(path: output.path, reason: "cannot create the output folders")
+        }
+        var imported: [ImportedImage] = []
+        var missing: [String] = []
+        for file in imageFiles {
+            let name = file.deletingPathExtension().lastPathComponent
+            let xml = annotations.appendingPathComponent(name + ".xml")
+            guard FileManager.default.fileExists(atPath: xml.path) else {
+                missing.append(name)
+                continue
+            }
+            let raster: Raster
+            do {
+                raster = try ImageFiles.readRaster(file)
+            } catch {
+                throw .imaging(error)
+            }
+            let result = rasterize(try AperioXML.regions(in: xml), width: raster.width, height: raster.height,
+                                   overlap: overlap)
+            do {
+                let copy = imageFolder.appendingPathComponent(file.lastPathComponent)
+                try? FileManager.default.removeItem(at: copy)
+                try FileManager.default.copyItem(at: file, to: copy)
+            } catch {
+                throw .fileAccess(path: imageFolder.path, reason: "cannot copy \(file.lastPathComponent)")
+            }
+            do {
+                try ImageFiles.writeLabelMap(result.labels, to: maskFolder.appendingPathComponent(name + ".png"))
+            } catch {
+                throw .imaging(error)
+            }
+            let entry = ImportedImage(name: name, nuclei: result.regionCount - result.skipped.count,
+                                      regionCount: result.regionCount, skipped: result.skipped)
+            imported.append(entry)
+            progress("\(name): \(entry.nuclei) nuclei" + (result.skipped.isEmpty ? "" :
+                ", skipped " + result.skipped.map(\.description).joined(separator: "; ")))
+        }
+        return (imported, missing)
+    }
+}

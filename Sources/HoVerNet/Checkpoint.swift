@@ -1,0 +1,109 @@
+import Foundation
+import Learning
+
+/// What a HoVerNet model file records besides the weights (safetensors `__metadata__`).
+public struct CheckpointInfo: Sendable, Equatable {
+    public var configuration: HoVerNetConfiguration
+    public var parameters: Int
+    /// Forward GFLOP for one 256×256 patch.
+    public var gflopsPer256: Double
+    /// Optimiser steps taken when the file was written.
+    public var step: Int
+    /// Free-form facts of the run (validation scores, seed, data folder...).
+    public var notes: [String: String]
+}
+
+/// Reads and writes HoVerNet model files: safetensors with the architecture in the metadata,
+/// written atomically (temporary file + rename in the same folder) so a crash mid-write
+/// never leaves a truncated model where the last good one was.
+public enum Checkpoint {
+    static let formatKey = "format", formatValue = "annotator-hovernet/1"
+
+    public static func save(_ model: HoVerNetModel, to url: URL, step: Int = 0, notes: [String: String] = [:]) throws(HoVerNetError) {
+        var metadata = notes
+        metadata[formatKey] = formatValue
+        metadata["architecture"] = model.configuration.architectureString
+        metadata["configuration"] = configurationJSON(model.configuration)
+        metadata["parameters"] = String(model.parameterCount)
+        metadata["gflops_per_256x256"] = String(format: "%.3f", model.configuration.forwardFLOPs() / 1e9)
+        metadata["step"] = String(step)
+        let data: Data
+        do { data = try SafeTensors.encode(model.stateDict(), metadata: metadata) } catch { throw .learning(error) }
+        let folder = url.deletingLastPathComponent()
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try data.write(to: temporary)
+            if rename(temporary.path, url.path) != 0 {
+                throw HoVerNetError.io(path: url.path, detail: "rename failed: \(String(cString: strerror(errno)))")
+            }
+        } catch let error as HoVerNetError {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw .io(path: url.path, detail: "\(error)")
+        }
+    }
+
+    /// The metadata of a model file, without building a model.
+    public static func info(at url: URL) throws(HoVerNetError) -> CheckpointInfo {
+        let metadata = try readMetadata(url)
+        guard metadata[formatKey] == formatValue, let json = metadata["configuration"] else {
+            throw .notAHoVerNetModel(path: url.path, detail: "no '\(formatValue)' metadata (written by another tool?)")
+        }
+        let configuration: HoVerNetConfiguration
+        do {
+            configuration = try JSONDecoder().decode(HoVerNetConfiguration.self, from: Data(json.utf8))
+        } catch {
+            throw .notAHoVerNetModel(path: url.path, detail: "unreadable configuration: \(error)")
+        }
+        var notes = metadata
+        for key in [formatKey, "architecture", "configuration", "parameters", "gflops_per_256x256", "step"] { notes[key] = nil }
+        return CheckpointInfo(configuration: configuration, parameters: Int(metadata["parameters"] ?? "") ?? 0,
+                              gflopsPer256: Double(metadata["gflops_per_256x256"] ?? "") ?? 0,
+                              step: Int(metadata["step"] ?? "") ?? 0, notes: notes)
+    }
+
+    /// A model of the file's own architecture with its weights.
+    public static func load(_ url: URL) throws(HoVerNetError) -> (HoVerNetModel, CheckpointInfo) {
+        let info = try info(at: url)
+        let model = try HoVerNetModel(configuration: info.configuration)
+        do { try model.load(from: url) } catch { throw .learning(error) }
+        return (model, info)
+    }
+
+    /// Loads the file's weights into `model`, refusing a file of another architecture.
+    public static func load(_ url: URL, into model: HoVerNetModel) throws(HoVerNetError) -> CheckpointInfo {
+        let info = try info(at: url)
+        guard info.configuration == model.configuration else {
+            throw .architectureMismatch(path: url.path, expected: model.configuration.architectureString,
+                                        found: info.configuration.architectureString)
+        }
+        do { try model.load(from: url) } catch { throw .learning(error) }
+        return info
+    }
+
+    static func configurationJSON(_ configuration: HoVerNetConfiguration) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        // Encoding a struct of ints cannot fail.
+        return String(decoding: try! encoder.encode(configuration), as: UTF8.self)
+    }
+
+    /// The `__metadata__` object of a safetensors file (the engine's decoder skips it).
+    static func readMetadata(_ url: URL) throws(HoVerNetError) -> [String: String] {
+        let handle: FileHandle
+        do { handle = try FileHandle(forReadingFrom: url) } catch { throw .io(path: url.path, detail: "cannot open: \(error)") }
+        defer { try? handle.close() }
+        guard let prefix = try? handle.read(upToCount: 8), prefix.count == 8 else {
+            throw .notAHoVerNetModel(path: url.path, detail: "shorter than a safetensors header")
+        }
+        let length = prefix.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard length < 100_000_000, let header = try? handle.read(upToCount: Int(length)), header.count == Int(length),
+              let object = try? JSONSerialization.jsonObject(with: header) as? [String: Any] else {
+            throw .notAHoVerNetModel(path: url.path, detail: "unreadable safetensors header")
+        }
+        return object["__metadata__"] as? [String: String] ?? [:]
+    }
+}

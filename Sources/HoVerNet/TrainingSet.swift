@@ -1,0 +1,143 @@
+import Datasets
+import Foundation
+import Imaging
+import Learning
+
+/// Images with their instance label maps, held in memory, plus an optional sampling
+/// weight per sample (e.g. importance weights of refined synthetic images): a sample of
+/// weight 2 is drawn twice as often as one of weight 1.
+public struct TrainingSet: Sendable {
+    public var names: [String]
+    public var pairs: [LabeledImage]
+    public var weights: [Double]
+
+    public init(pairs: [LabeledImage], names: [String]? = nil, weights: [Double]? = nil) throws(HoVerNetError) {
+        guard !pairs.isEmpty else { throw .emptyDataset("no (image, label map) pairs") }
+        if let weights {
+            guard weights.count == pairs.count, weights.allSatisfy({ $0.isFinite && $0 >= 0 }), weights.contains(where: { $0 > 0 }) else {
+                throw .invalidInput("need one finite, non-negative weight per sample, not all zero")
+            }
+        }
+        guard pairs.allSatisfy({ $0.image.width > 0 && $0.image.height > 0 }) else { throw .invalidInput("a sample image is empty") }
+        self.pairs = pairs
+        self.names = names ?? pairs.indices.map { "sample\($0)" }
+        self.weights = weights ?? Array(repeating: 1, count: pairs.count)
+    }
+
+    /// Every pair of a folder dataset; `weights` by sample name (missing names weigh 1).
+    public init(folder: FolderDataset, weights: [String: Double]? = nil) throws(HoVerNetError) {
+        var pairs: [LabeledImage] = []
+        for sample in folder.samples where sample.mask != nil {
+            do { pairs.append(try folder.load(sample)) } catch { throw .dataset(error) }
+        }
+        guard !pairs.isEmpty else { throw .emptyDataset("\(folder.root.path) has no image with a label map") }
+        let names = folder.samples.filter { $0.mask != nil }.map(\.name)
+        try self.init(pairs: pairs, names: names, weights: weights.map { table in names.map { table[$0] ?? 1 } })
+    }
+
+    /// Opens `folder` (images/ + instance_masks/) and loads every pair.
+    public static func load(folder: URL, weights: [String: Double]? = nil) throws(HoVerNetError) -> TrainingSet {
+        let dataset: FolderDataset
+        do {
+            dataset = try FolderDataset(root: folder, requireMasks: true)
+        } catch {
+            if case let .empty(detail) = error { throw .emptyDataset(detail) }
+            throw .dataset(error)
+        }
+        return try TrainingSet(folder: dataset, weights: weights)
+    }
+
+    /// Splits off the samples at `indices` (e.g. a held-out validation split).
+    public func split(holdingOut indices: Set<Int>) throws(HoVerNetError) -> (train: TrainingSet, heldOut: TrainingSet) {
+        let keep = pairs.indices.filter { !indices.contains($0) }, out = pairs.indices.filter { indices.contains($0) }
+        return (try TrainingSet(pairs: keep.map { pairs[$0] }, names: keep.map { names[$0] }, weights: keep.map { weights[$0] }),
+                try TrainingSet(pairs: out.map { pairs[$0] }, names: out.map { names[$0] }, weights: out.map { weights[$0] }))
+    }
+}
+
+/// Augmentations applied to each training patch.
+public struct AugmentationOptions: Codable, Sendable, Equatable {
+    /// Random horizontal flips and rotations by multiples of 90°.
+    public var flipsAndRotations = true
+    /// H&E(D) colour jitter: scales 1 ± hedScale and shifts ± hedShift per stain density.
+    public var hedScale: Float = 0.05
+    public var hedShift: Float = 0.05
+    /// Probability of an elastic deformation (alpha, sigma in pixels); off by default
+    /// because it is the slowest augmentation on CPU.
+    public var elasticProbability: Double = 0
+    public var elasticAlpha: Double = 20
+    public var elasticSigma: Double = 5
+
+    public init() {}
+}
+
+/// Draws augmented patches and their targets.
+struct PatchSampler {
+    let set: TrainingSet
+    let patchSize: Int
+    let augmentation: AugmentationOptions
+    let minimumArea: Int
+    private let cumulative: [Double]
+
+    init(set: TrainingSet, patchSize: Int, augmentation: AugmentationOptions, minimumArea: Int) {
+        self.set = set
+        self.patchSize = patchSize
+        self.augmentation = augmentation
+        self.minimumArea = minimumArea
+        var running = 0.0
+        cumulative = set.weights.map { running += $0; return running }
+    }
+
+    func sampleIndex<G: RandomNumberGenerator>(using generator: inout G) -> Int {
+        let draw = Double.random(in: 0..<cumulative.last!, using: &generator)
+        return cumulative.firstIndex { draw < $0 } ?? cumulative.count - 1
+    }
+
+    /// One random patch: crop (images smaller than the patch are padded with white glass
+    /// and background labels), flips/rotations, elastic, colour jitter.
+    func patch<G: RandomNumberGenerator>(using generator: inout G) -> LabeledImage {
+        let pair = set.pairs[sampleIndex(using: &generator)]
+        let size = patchSize, width = pair.image.width, height = pair.image.height
+        let x0 = width > size ? Int.random(in: 0...(width - size), using: &generator) : 0
+        let y0 = height > size ? Int.random(in: 0...(height - size), using: &generator) : 0
+        var pixels = [UInt8](repeating: 255, count: size * size * 3)
+        var labels = LabelMap(width: size, height: size, repeating: 0)
+        for y in 0..<min(size, height) {
+            for x in 0..<min(size, width) {
+                let source = (y0 + y) * width + (x0 + x), target = y * size + x
+                labels.storage[target] = pair.labels.storage[source]
+                for c in 0..<3 { pixels[target * 3 + c] = pair.image.pixels[source * 3 + c] }
+            }
+        }
+        // Sizes match by construction.
+        var result = try! LabeledImage(image: try! RGBImage(width: size, height: size, pixels: pixels), labels: labels)
+        if augmentation.flipsAndRotations {
+            if Bool.random(using: &generator) { result = Augmentation.flipHorizontal(result) }
+            result = Augmentation.rotate90(result, times: Int.random(in: 0...3, using: &generator))
+        }
+        if augmentation.elasticProbability > 0, Double.random(in: 0..<1, using: &generator) < augmentation.elasticProbability {
+            result = Augmentation.elastic(result, alpha: augmentation.elasticAlpha, sigma: augmentation.elasticSigma, using: &generator)
+        }
+        if augmentation.hedScale > 0 || augmentation.hedShift > 0 {
+            let factors = HEDJitter.Factors.random(scaleRange: augmentation.hedScale, shiftRange: augmentation.hedShift, using: &generator)
+            result.image = HEDJitter.apply(result.image, factors)
+        }
+        return result
+    }
+
+    /// A batch: input [N, S, S, 3] in 0...1 and its targets.
+    func batch<G: RandomNumberGenerator>(_ count: Int, using generator: inout G) throws(HoVerNetError) -> (Tensor, TargetBatch) {
+        let patches = (0..<count).map { _ in patch(using: &generator) }
+        return (Self.input(patches.map(\.image)), try HoVerLoss.targets(patches.map { LabelMapTargets($0.labels, minimumArea: minimumArea) }))
+    }
+
+    static func input(_ images: [RGBImage]) -> Tensor {
+        let h = images[0].height, w = images[0].width
+        let tensor = Tensor(zeros: [images.count, h, w, 3])
+        for (b, image) in images.enumerated() {
+            let base = tensor.data + b * h * w * 3
+            for i in 0..<(h * w * 3) { base[i] = Float(image.pixels[i]) / 255 }
+        }
+        return tensor
+    }
+}

@@ -1,0 +1,20 @@
+import Foundation
+
+/// Separable Gaussian smoothing, scipy.ndimage.gaussian_filter's kernel
+/// (radius = ⌊truncate·σ + 0.5⌋, weights normalised to sum 1).
+public enum GaussianBlur {
+    public static func kernel(sigma: Double, truncate: Double = 4) -> [Float] {
+        let radius = Int(truncate * sigma + 0.5)
+        let weights = (-radius...radius).map { exp(-0.5 * Double($0 * $0) / (sigma * sigma)) }
+        let total = weights.reduce(0, +)
+        return weights.map { Float($0 / total) }
+    }
+
+    public static func apply(_ plane: Plane, sigma: Double, truncate: Double = 4,
+                             border: BorderMode = .reflect) -> Plane {
+        guard sigma > 0, plane.count > 0 else { return plane }
+        let weights = kernel(sigma: sigma, truncate: truncate)
+        return Correlation.columns(Correlation.rows(plane, kernel: weights, border: border),
+                                   kernel: weights, border: border)
+    }
+}

@@ -1,0 +1,81 @@
+import Learning
+
+/// The click-conditioned segmentation network: a small HRNet (a 1/2-resolution stream and
+/// a 1/4-resolution stream exchanging information after every stage) and a head that
+/// produces one logit map at input resolution.
+///
+/// Input: image (3 channels) + positive clicks + negative clicks + previous mask = 6
+/// channels. The first conv over those 6 channels is stored as two convs, one over the
+/// image and one over the 3 guidance maps, whose outputs are summed — the same function,
+/// but the image half can be computed once per crop and cached while clicks change.
+///
+/// f-BRS-B hooks in between `backbone` and `head`: the backbone's output features are
+/// fixed for a click and only the cheap head is re-run while L-BFGS tunes a per-channel
+/// scale and bias on them.
+public final class InteractiveNetwork: Module {
+    public let configuration: InteractiveModelConfiguration
+    let imageStem: Conv2d
+    let guidanceStem: Conv2d
+    let stemNorm: BatchNorm2d
+    let stemBlock: ResidualBlock
+    let toLow: ConvBN
+    let stages: [TwoStreamStage]
+    let headLayers: Sequential
+
+    /// Channels of the features f-BRS rescales.
+    public var featureChannels: Int { configuration.highChannels + configuration.lowChannels }
+
+    public init(configuration: InteractiveModelConfiguration = .init(), seed: UInt64 = 0) {
+        self.configuration = configuration
+        var generator = SeededRandom(seed: seed)
+        let high = configuration.highChannels, low = configuration.lowChannels
+        imageStem = Conv2d(3, high, kernel: 3, stride: 2, bias: false, using: &generator)
+        guidanceStem = Conv2d(3, high, kernel: 3, stride: 2, bias: false, using: &generator)
+        stemNorm = BatchNorm2d(high)
+        stemBlock = ResidualBlock(high, using: &generator)
+        toLow = ConvBN(high, low, kernel: 3, stride: 2, relu: true, using: &generator)
+        stages = (0..<configuration.stages).map { _ in
+            TwoStreamStage(high: high, low: low, blocks: configuration.blocksPerStage, using: &generator)
+        }
+        let headWidth = configuration.headChannels
+        headLayers = Sequential([
+            ("reduce", Conv2d(high + low, headWidth, kernel: 1, activation: .relu, using: &generator)),
+            ("conv", Conv2d(headWidth, headWidth, kernel: 3, activation: .relu, using: &generator)),
+            ("logits", Conv2d(headWidth, 1, kernel: 1, using: &generator)),
+        ])
+    }
+
+    /// The image half of the first conv: [N, S, S, 3] → [N, S/2, S/2, high]. Depends only on
+    /// the crop, so predictors cache it.
+    public func imageFeatures(_ image: Tensor) throws(LearningError) -> Tensor {
+        try imageStem(image)
+    }
+
+    /// Stem (image features + guidance [N, S, S, 3]) and both streams → features
+    /// [N, S/2, S/2, high + low].
+    public func backbone(imageFeatures: Tensor, guidance: Tensor) throws(LearningError) -> Tensor {
+        let stem = try F.relu(stemNorm(F.add(imageFeatures, guidanceStem(guidance))))
+        var high = try stemBlock(stem)
+        var low = try toLow(high)
+        for stage in stages { (high, low) = try stage.forward(high: high, low: low) }
+        return try F.concat([high, F.upsampleBilinear(low, factor: 2)], axis: 3)
+    }
+
+    /// Features → logits [N, S, S, 1].
+    public func head(_ features: Tensor) throws(LearningError) -> Tensor {
+        try F.upsampleBilinear(headLayers(features), factor: 2)
+    }
+
+    /// The whole network on 6-channel input [N, S, S, 6] → logits [N, S, S, 1].
+    public override func forward(_ x: Tensor) throws(LearningError) -> Tensor {
+        let image = try F.slice(x, axis: 3, range: 0..<3), guidance = try F.slice(x, axis: 3, range: 3..<6)
+        return try head(backbone(imageFeatures: imageFeatures(image), guidance: guidance))
+    }
+
+    public override var children: [(String, Module)] {
+        [("stem.image", imageStem), ("stem.guidance", guidanceStem), ("stem.bn", stemNorm), ("stem.block", stemBlock),
+         ("to_low", toLow)]
+            + stages.enumerated().map { ("stage\($0.offset + 1)", $0.element as Module) }
+            + [("head", headLayers)]
+    }
+}

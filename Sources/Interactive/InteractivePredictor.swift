@@ -1,0 +1,89 @@
+import Foundation
+import Imaging
+import Learning
+
+/// Inference settings: zoom-in geometry (image pixels, tuned for 10–40 px nuclei) and f-BRS.
+public struct PredictorOptions: Sendable, Equatable {
+    /// Window side around a first click with no mask yet: a 40 px nucleus clicked near its
+    /// centre fits with room to spare.
+    public var firstClickWindow = 64
+    /// Later windows: the bbox of the mask and positive clicks × `expansion`, clamped.
+    public var expansion = 1.6
+    public var minimumWindow = 48
+    public var maximumWindow = 192
+    public var useFBRS = true
+    public var fbrs = FeatureBRS()
+    /// Probability above which a pixel belongs to the object.
+    public var threshold: Float = 0.5
+
+    public init() {}
+}
+
+/// The network plus inference settings; shared by many sessions (it holds no per-image
+/// state, and the network is only read — frozen weights, eval-mode batch norm).
+public final class InteractivePredictor: @unchecked Sendable {
+    public let network: InteractiveNetwork
+    public let options: PredictorOptions
+    let input: NetworkInput
+
+    public init(network: InteractiveNetwork, options: PredictorOptions = .init()) {
+        network.setTraining(false)
+        network.setFrozen(true)
+        self.network = network
+        self.options = options
+        self.input = NetworkInput(configuration: network.configuration)
+    }
+
+    public convenience init(modelFile: URL, options: PredictorOptions = .init()) throws(InteractiveError) {
+        let (network, _) = try ModelFile.load(modelFile)
+        self.init(network: network, options: options)
+    }
+
+    public var inputSize: Int { network.configuration.inputSize }
+
+    /// Per-crop cache of the image half of the first conv.
+    final class CropCache {
+        var window: ZoomWindow?
+        var imageFeatures: Tensor?
+    }
+
+    struct WindowPrediction {
+        var window: ZoomWindow
+        /// `inputSize²` probabilities.
+        var probabilities: [Float]
+        var fbrsIterations: Int
+    }
+
+    /// Predicts the object in `window` from clicks (image coordinates) and the previous
+    /// probabilities (read through `previous`, 0 where there is none).
+    func predict(image: RGBImage, window: ZoomWindow, clicks: [Click], previous: ((Int, Int) -> Float)?,
+                 cache: CropCache, useFBRS: Bool) throws(LearningError) -> WindowPrediction {
+        let points = clicks.map { click in
+            let p = window.toNetwork(x: Double(click.x), y: Double(click.y))
+            return (u: p.u, v: p.v, positive: click.positive)
+        }
+        let previousMap = previous.map { window.sample(width: image.width, height: image.height, $0) }
+        let guidance = input.batch([input.guidance(points: points, previous: previousMap)], channels: 3)
+        let imageFeatures: Tensor
+        if cache.window == window, let cached = cache.imageFeatures {
+            imageFeatures = cached
+        } else {
+            let crop = input.batch([input.image(image, window: window)], channels: 3)
+            imageFeatures = try Autograd.noGrad { () throws(LearningError) in try network.imageFeatures(crop) }
+            cache.window = window
+            cache.imageFeatures = imageFeatures
+        }
+        let (features, logits) = try Autograd.noGrad { () throws(LearningError) in
+            let features = try network.backbone(imageFeatures: imageFeatures, guidance: guidance)
+            return (features, try network.head(features))
+        }
+        var final = logits, iterations = 0
+        if useFBRS {
+            let outcome = try options.fbrs.refine(network: network, features: features, initialLogits: logits, points: points)
+            final = outcome.logits
+            iterations = outcome.iterations
+        }
+        let probabilities = (0..<final.count).map { 1 / (1 + Foundation.exp(-final.data[$0])) }
+        return WindowPrediction(window: window, probabilities: probabilities, fbrsIterations: iterations)
+    }
+}

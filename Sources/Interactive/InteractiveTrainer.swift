@@ -1,0 +1,159 @@
+import Datasets
+import Foundation
+import Imaging
+import Learning
+
+/// Settings of a training run. Either `steps` or `timeBudget` (or both) bound the run; the
+/// learning rate follows a cosine from `learningRate` to 0 over whichever ends first.
+public struct InteractiveTrainingOptions: Sendable {
+    public var steps: Int? = 2000
+    /// Seconds; a time-bounded run is not step-for-step reproducible, a step-bounded one is.
+    public var timeBudget: Double?
+    public var batchSize = 16
+    public var learningRate: Float = 1e-3
+    public var warmupSteps = 100
+    /// RITM's iterative sampling: before each step, 0…N corrective clicks are simulated
+    /// with the current network and its prediction is fed back as the previous mask.
+    public var maxExtraClicks = 3
+    public var diceWeight: Float = 1
+    public var seed: UInt64 = 0
+    /// Where checkpoints go (atomically), every `checkpointEvery` steps and at the end.
+    public var checkpoint: URL?
+    public var checkpointEvery = 250
+    /// Continue from `checkpoint` (weights and step count) when it exists.
+    public var resume = false
+    /// Warm start from these weights (same architecture).
+    public var initialWeights: URL?
+
+    public init() {}
+}
+
+public struct InteractiveTrainingProgress: Sendable {
+    public var step: Int
+    public var totalSteps: Int?
+    /// Mean loss over the last `window` steps.
+    public var loss: Double
+    public var elapsed: Double
+    /// 0…1 of the run (steps or time, whichever is further along).
+    public var fraction: Double
+}
+
+public struct InteractiveTrainingSummary: Sendable, Codable {
+    public var steps: Int
+    public var finalLoss: Double
+    public var seconds: Double
+    public var parameters: Int
+    public var nuclei: Int
+}
+
+/// Trains the click-conditioned network with simulated clicks from any folder dataset
+/// (synthetic pairs, accepted annotations or ground truth).
+public enum InteractiveTrainer {
+    public static func train(configuration: InteractiveModelConfiguration = .init(), data: FolderDataset,
+                             options: InteractiveTrainingOptions, predictorOptions: PredictorOptions = .init(),
+                             progress: (InteractiveTrainingProgress) -> Void = { _ in },
+                             isCancelled: () -> Bool = { false }) throws(InteractiveError) -> (InteractiveNetwork, InteractiveTrainingSummary) {
+        try configuration.validate()
+        guard options.steps != nil || options.timeBudget != nil else {
+            throw .invalidArgument("a training run needs a step count or a time budget")
+        }
+        guard options.batchSize >= 2 else { throw .invalidArgument("batch size must be at least 2 (batch norm)") }
+        var pairs: [LabeledImage] = []
+        for sample in data.samples {
+            do { pairs.append(try data.load(sample)) } catch { throw .dataset(error) }
+        }
+        let input = NetworkInput(configuration: configuration)
+        let sampler = try TrainingSampler(pairs: pairs, input: input, options: predictorOptions)
+        let network = InteractiveNetwork(configuration: configuration, seed: options.seed)
+        var startStep = 0
+        if options.resume, let checkpoint = options.checkpoint, FileManager.default.fileExists(atPath: checkpoint.path) {
+            try ModelFile.loadWeights(into: network, from: checkpoint)
+            startStep = try ModelFile.metadata(of: checkpoint).steps
+        } else if let initial = options.initialWeights {
+            try ModelFile.loadWeights(into: network, from: initial)
+        }
+        // A resumed run draws fresh samples rather than replaying the first ones.
+        var generator = SeededRandom(seed: options.seed &+ UInt64(startStep) &* 0x9E37_79B9)
+        let optimiser = Adam(parameters: network.parameters(), learningRate: options.learningRate)
+        let clock = ContinuousClock(), started = clock.now
+        var recent: [Double] = []
+        var step = startStep
+        func elapsed() -> Double { let d = clock.now - started; return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+        func fraction() -> Double {
+            max(options.steps.map { Double(step) / Double(max($0, 1)) } ?? 0, options.timeBudget.map { elapsed() / $0 } ?? 0)
+        }
+        while fraction() < 1 {
+            if isCancelled() {
+                if let checkpoint = options.checkpoint { try ModelFile.save(network, to: checkpoint, steps: step, seed: options.seed) }
+                throw .cancelled
+            }
+            let warm = min(1, Float(step + 1) / Float(max(options.warmupSteps, 1)))
+            optimiser.learningRate = options.learningRate * warm * Float(0.5 * (1 + cos(Double.pi * min(fraction(), 1))))
+            let loss = try engine { () throws(LearningError) in
+                try trainingStep(network: network, sampler: sampler, input: input, options: options, optimiser: optimiser,
+                                 generator: &generator)
+            }
+            step += 1
+            recent.append(loss)
+            if recent.count > 50 { recent.removeFirst() }
+            if step % 10 == 0 {
+                progress(InteractiveTrainingProgress(step: step, totalSteps: options.steps, loss: recent.reduce(0, +) / Double(recent.count),
+                                                     elapsed: elapsed(), fraction: min(1, fraction())))
+            }
+            if let checkpoint = options.checkpoint, step % options.checkpointEvery == 0 {
+                try ModelFile.save(network, to: checkpoint, steps: step, seed: options.seed)
+            }
+        }
+        network.setTraining(false)
+        if let checkpoint = options.checkpoint { try ModelFile.save(network, to: checkpoint, steps: step, seed: options.seed) }
+        let summary = InteractiveTrainingSummary(steps: step, finalLoss: recent.isEmpty ? 0 : recent.reduce(0, +) / Double(recent.count),
+                                                 seconds: elapsed(), parameters: network.parameterCount, nuclei: sampler.instances.count)
+        return (network, summary)
+    }
+
+    /// One optimiser step: sample windows, simulate corrective clicks with the current
+    /// network (eval mode, no gradients, as RITM does), then BCE + Dice on the final pass.
+    static func trainingStep<G: RandomNumberGenerator>(network: InteractiveNetwork, sampler: TrainingSampler, input: NetworkInput,
+                                                       options: InteractiveTrainingOptions, optimiser: Adam,
+                                                       generator: inout G) throws(LearningError) -> Double {
+        let size = input.size, plane = size * size
+        let samples = (0..<options.batchSize).map { _ in sampler.sample(using: &generator) }
+        var points = samples.map { [(u: $0.firstClick.u, v: $0.firstClick.v, positive: true)] }
+        var previous: [[Float]?] = Array(repeating: nil, count: samples.count)
+        let images = input.batch(samples.map(\.image), channels: 3)
+        let targets = input.batch(samples.map(\.target), channels: 1)
+        let extra = Int.random(in: 0...options.maxExtraClicks, using: &generator)
+        if extra > 0 {
+            network.setTraining(false)
+            try Autograd.noGrad { () throws(LearningError) in
+                let imageFeatures = try network.imageFeatures(images)
+                for _ in 0..<extra {
+                    let guidance = input.batch(samples.indices.map { input.guidance(points: points[$0], previous: previous[$0]) }, channels: 3)
+                    let logits = try network.head(network.backbone(imageFeatures: imageFeatures, guidance: guidance))
+                    for n in samples.indices {
+                        let probabilities = (0..<plane).map { 1 / (1 + Foundation.exp(-logits.data[n * plane + $0])) }
+                        let truth = try! Mask(width: size, height: size, storage: samples[n].target.map { $0 > 0.5 })
+                        let predicted = try! Mask(width: size, height: size, storage: probabilities.map { $0 > 0.5 })
+                        var clicker = RobotClicker(groundTruth: truth)
+                        if let click = clicker.nextClick(prediction: predicted) {
+                            points[n].append((Double(click.x), Double(click.y), click.positive))
+                        }
+                        previous[n] = probabilities
+                    }
+                }
+            }
+            network.setTraining(true)
+        }
+        let guidance = input.batch(samples.indices.map { input.guidance(points: points[$0], previous: previous[$0]) }, channels: 3)
+        network.setTraining(true)
+        network.zeroGrad()
+        let logits = try network.head(network.backbone(imageFeatures: network.imageFeatures(images), guidance: guidance))
+        var loss = try F.bceWithLogits(logits, targets)
+        if options.diceWeight > 0 {
+            loss = try F.add(loss, F.scale(F.softDice(F.sigmoid(logits), targets), by: options.diceWeight))
+        }
+        try loss.backward()
+        optimiser.step()
+        return Double(loss.item)
+    }
+}

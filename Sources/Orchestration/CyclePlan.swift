@@ -1,0 +1,64 @@
+/// How a project runs its cycles. Every field has a documented default.
+public struct CyclePlan: Codable, Sendable, Equatable {
+    /// Cycles to run; cycle 1 trains on synthetic data only. Default 5 (as the report).
+    public var cycles = 5
+    /// Side of the square real crops annotated from cycle 2 on. Default 400 (the report's).
+    public var cropSize = 400
+    /// Crops annotated per cycle. Default 1.
+    public var cropsPerCycle = 1
+    /// How crops are chosen: the most uncertain for the current model, or at random.
+    public var selection = CropSelection.activeLearning
+    /// Synthetic pairs generated in cycle 1. Default 300.
+    public var syntheticCount = 300
+    /// Training budgets per stage, in minutes (wall clock).
+    public var budgets = StageBudgets()
+    /// Clicks the annotator may spend on one nucleus. Default 3.
+    public var clicksPerNucleus = 3
+    public var seed: UInt64 = 0
+
+    public init() {}
+
+    public func validate() throws(CycleError) {
+        guard cycles >= 1 else { throw .invalidPlan("cycles must be at least 1") }
+        guard cropSize >= 64 else { throw .invalidPlan("crop size must be at least 64 pixels") }
+        guard cropsPerCycle >= 1 else { throw .invalidPlan("crops per cycle must be at least 1") }
+        guard syntheticCount >= 1 else { throw .invalidPlan("synthetic count must be at least 1") }
+        guard clicksPerNucleus >= 1 else { throw .invalidPlan("clicks per nucleus must be at least 1") }
+    }
+}
+
+public enum CropSelection: String, Codable, Sendable, CaseIterable {
+    /// Highest HoVerNet uncertainty first, at most one crop per image per cycle.
+    case activeLearning = "active"
+    case random
+}
+
+/// Minutes of training per stage and cycle.
+public struct StageBudgets: Codable, Sendable, Equatable {
+    /// GAN refiner (cycle 1 only). Default 10.
+    public var refinerMinutes = 10.0
+    /// Interactive model: cycle 1, then each fine-tuning. Default 8 and 3.
+    public var interactiveFirstMinutes = 8.0
+    public var interactiveMinutes = 3.0
+    /// HoVerNet: cycle 1, then each fine-tuning (warm start). Default 15 and 8.
+    public var hovernetFirstMinutes = 15.0
+    public var hovernetMinutes = 8.0
+
+    public init() {}
+}
+
+/// Why a cycle cannot run.
+public enum CycleError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalidPlan(String)
+    /// A stage failed; the project keeps every step completed before it.
+    case stageFailed(step: String, cycle: Int, reason: String)
+    case project(String)
+
+    public var description: String {
+        switch self {
+        case let .invalidPlan(detail): "invalid plan: \(detail)"
+        case let .stageFailed(step, cycle, reason): "cycle \(cycle), step \(step) failed: \(reason)"
+        case let .project(detail): detail
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Project
+
+/// The account of a project's cycles: quality per cycle on the evaluation set, and the
+/// effort that bought it.
+public struct CycleReport: Sendable, Encodable {
+    public struct Row: Sendable, Encodable, Equatable {
+        public var cycle: Int
+        public var dice1, dice2, aji, aji_plus, dq, sq, pq: Double
+        public var clicks: Int
+        public var annotated_nuclei: Int
+        public var clicks_per_nucleus: Double
+        public var seconds: Double
+    }
+
+    public var cycles: [Row]
+    /// Time per step of each cycle, in seconds.
+    public var step_seconds: [String: [String: Double]]
+
+    public init(project: ProjectStore) throws(ProjectError) {
+        cycles = try project.cycles().map { record in
+            Row(cycle: record.number, dice1: record.dice1, dice2: record.dice2, aji: record.aji, aji_plus: record.ajiPlus,
+                dq: record.dq, sq: record.sq, pq: record.pq, clicks: record.clicks,
+                annotated_nuclei: record.annotatedNuclei,
+                clicks_per_nucleus: record.annotatedNuclei > 0 ? Double(record.clicks) / Double(record.annotatedNuclei) : 0,
+                seconds: record.seconds)
+        }
+        var steps: [String: [String: Double]] = [:]
+        for step in try project.completedSteps() {
+            steps["\(step.cycle)", default: [:]][step.name] = step.seconds
+        }
+        step_seconds = steps
+    }
+
+    /// A plain-text table for the terminal.
+    public var table: String {
+        var lines = ["cycle   dice1     aji    aji+      dq      sq      pq  clicks  nuclei  clicks/nucleus  minutes"]
+        for row in cycles {
+            lines.append(String(format: "%5d  %6.4f  %6.4f  %6.4f  %6.4f  %6.4f  %6.4f  %6d  %6d  %14.2f  %7.1f",
+                                row.cycle, row.dice1, row.aji, row.aji_plus, row.dq, row.sq, row.pq, row.clicks,
+                                row.annotated_nuclei, row.clicks_per_nucleus, row.seconds / 60))
+        }
+        if cycles.isEmpty { lines.append("no cycle has been evaluated yet") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// A self-contained HTML page: one plot per metric against cycles (as the report's
+    /// Figures 4.2–4.4), the table, and the given images (overlays of annotated crops and
+    /// predictions), referenced relative to the page.
+    public func html(title: String = "Annotation cycles", images: [(caption: String, path: String)] = []) -> String {
+        let metrics: [(String, KeyPath<Row, Double>)] = [("Dice", \.dice1), ("AJI", \.aji), ("AJI+", \.aji_plus),
+                                                          ("DQ", \.dq), ("SQ", \.sq), ("PQ", \.pq)]
+        var body = "<h1>\(escape(title))</h1>\n<div class=\"plots\">\n"
+        for (name, key) in metrics { body += plot(name: name, values: cycles.map { ($0.cycle, $0[keyPath: key]) }) }
+        body += "</div>\n<h2>Per cycle</h2>\n<table><tr><th>cycle</th><th>Dice</th><th>AJI</th><th>AJI+</th><th>DQ</th><th>SQ</th><th>PQ</th><th>clicks</th><th>nuclei annotated</th><th>clicks/nucleus</th><th>minutes</th></tr>\n"
+        for row in cycles {
+            let cells = [String(row.cycle)] + [row.dice1, row.aji, row.aji_plus, row.dq, row.sq, row.pq].map { String(format: "%.4f", $0) }
+                + [String(row.clicks), String(row.annotated_nuclei), String(format: "%.2f", row.clicks_per_nucleus),
+                   String(format: "%.1f", row.seconds / 60)]
+            body += "<tr>" + cells.map { "<td>\($0)</td>" }.joined() + "</tr>\n"
+        }
+        body += "</table>\n"
+        if !images.isEmpty {
+            body += "<h2>Annotated crops and predictions</h2>\n<div class=\"images\">\n"
+            for image in images {
+                body += "<figure><img src=\"\(escape(image.path))\" alt=\"\(escape(image.caption))\"><figcaption>\(escape(image.caption))</figcaption></figure>\n"
+            }
+            body += "</div>\n"
+        }
+        return """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
+        <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
+        .plots{display:flex;flex-wrap:wrap;gap:1em}.images{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0}img{max-width:400px}</style>
+        </head><body>
+        \(body)</body></html>
+        """
+    }
+
+    private func plot(name: String, values: [(Int, Double)]) -> String {
+        let width = 280.0, height = 180.0, left = 40.0, bottom = 30.0, top = 20.0, right = 10.0
+        let xs = values.map { Double($0.0) }
+        let minX = xs.min() ?? 1, maxX = max(xs.max() ?? 1, minX + 1)
+        func px(_ x: Double) -> Double { left + (x - minX) / (maxX - minX) * (width - left - right) }
+        func py(_ y: Double) -> Double { top + (1 - min(max(y, 0), 1)) * (height - top - bottom) }
+        var svg = "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(name) per cycle\">"
+        svg += "<text x=\"\(left)\" y=\"14\" font-size=\"12\">\(name)</text>"
+        svg += "<line x1=\"\(left)\" y1=\"\(py(0))\" x2=\"\(width - right)\" y2=\"\(py(0))\" stroke=\"#888\"/>"
+        svg += "<line x1=\"\(left)\" y1=\"\(py(0))\" x2=\"\(left)\" y2=\"\(py(1))\" stroke=\"#888\"/>"
+        for tick in [0.0, 0.5, 1.0] {
+            svg += "<text x=\"4\" y=\"\(py(tick) + 4)\" font-size=\"10\">\(tick)</text>"
+        }
+        for (cycle, _) in values {
+            svg += "<text x=\"\(px(Double(cycle)) - 3)\" y=\"\(height - 10)\" font-size=\"10\">\(cycle)</text>"
+        }
+        let points = values.map { "\(px(Double($0.0))),\(py($0.1))" }.joined(separator: " ")
+        svg += "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"\(points)\"/>"
+        for (cycle, value) in values {
+            svg += "<circle cx=\"\(px(Double(cycle)))\" cy=\"\(py(value))\" r=\"3\" fill=\"#1f77b4\"><title>cycle \(cycle): \(String(format: "%.4f", value))</title></circle>"
+        }
+        return svg + "</svg>\n"
+    }
+
+    private func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}

@@ -1,0 +1,52 @@
+/// What the cycle has produced so far: each step reads it and adds its outputs. It is
+/// the JSON the project stores after every step, so it is all a resumed run needs.
+public struct CycleState: Codable, Sendable, Equatable {
+    /// Folder datasets (images/ + instance_masks/) the models train on.
+    public var syntheticDataset: String?
+    public var refinerModel: String?
+    public var refinedDataset: String?
+    /// Crops chosen for annotation in the current cycle.
+    public var selectedCrops: [CropChoice] = []
+    /// Folder dataset of every accepted annotation so far (masks made with clicks, never
+    /// copied from ground truth).
+    public var annotatedDataset: String?
+    public var interactiveModel: String?
+    public var hovernetModel: String?
+    public var clicks = 0
+    public var annotatedNuclei = 0
+
+    public init() {}
+}
+
+/// A crop of a pool image chosen for annotation, and why.
+public struct CropChoice: Codable, Sendable, Equatable, Hashable {
+    public var image: String
+    public var x: Int
+    public var y: Int
+    public var size: Int
+    /// Uncertainty of the current HoVerNet model on the crop (0 for random choice).
+    public var score: Double
+
+    public init(image: String, x: Int, y: Int, size: Int, score: Double) {
+        self.image = image
+        self.x = x
+        self.y = y
+        self.size = size
+        self.score = score
+    }
+}
+
+/// Evaluation of one cycle on the evaluation set (image-wise means).
+public struct CycleEvaluation: Codable, Sendable, Equatable {
+    public var dice1, dice2, aji, ajiPlus, dq, sq, pq: Double
+
+    public init(dice1: Double, dice2: Double, aji: Double, ajiPlus: Double, dq: Double, sq: Double, pq: Double) {
+        self.dice1 = dice1
+        self.dice2 = dice2
+        self.aji = aji
+        self.ajiPlus = ajiPlus
+        self.dq = dq
+        self.sq = sq
+        self.pq = pq
+    }
+}

@@ -1,0 +1,92 @@
+import Clients
+import Foundation
+import HoVerNetService
+import Imaging
+import TestSupport
+import Wire
+import XCTest
+
+/// The HoVerNet service over the wire: a tiny training job on the bundled sample, its
+/// progress and result, inference with the trained model, and bad requests.
+final class HoVerNetServiceTests: XCTestCase {
+    private var server: RPCServer!
+    private var client: HoVerNetClient!
+
+    override func setUp() async throws {
+        var configuration = HoVerNetService.Configuration()
+        configuration.artifactRoot = TestPaths.temporaryDirectory("hovernet-store")
+        let service = try HoVerNetService(configuration)
+        var serverConfiguration = ServerConfiguration(endpoint: TestPaths.ipcEndpoint("hovernet"))
+        serverConfiguration.log = { _ in }
+        server = RPCServer(service: service.definition, configuration: serverConfiguration)
+        client = HoVerNetClient(rpc: try RPCClient(endpoint: try server.start()))
+    }
+
+    override func tearDown() async throws {
+        client.rpc.close()
+        await server.shutdown()
+    }
+
+    private var sample: String { TestPaths.repository.appendingPathComponent("Samples/monuseg-mini").path }
+
+    func testTrainJobThenInferWithTheTrainedModel() async throws {
+        var request = Annotator_V1_HoVerNetTrainRequest()
+        request.data.path = sample
+        request.steps = 2
+        request.patchSize = 64
+        request.batchSize = 2
+        request.seed = 1
+        request.configurationJson = #"{"widths":[8,16],"encoderConvs":1,"decoderConvs":1,"headWidth":8,"typeClasses":0}"#
+        let started = try await client.train(request)
+        XCTAssertTrue([.queued, .running].contains(started.state))
+        let ended = try await client.wait(started.jobID, every: .milliseconds(50))
+        XCTAssertEqual(ended.state, .succeeded, ended.message)
+        XCTAssertEqual(ended.step, 2)
+        XCTAssertEqual(ended.result.sha256.count, 64)
+        XCTAssertEqual(ended.result.kind, "hovernet-model")
+
+        let image = try ImageFiles.readRGB(try XCTUnwrap(ImageFiles.listImages(
+            in: URL(fileURLWithPath: sample).appendingPathComponent("images")).first))
+        var model = Annotator_V1_ArtifactRef()
+        model.sha256 = ended.result.sha256
+        let (labels, uncertainty) = try await client.infer(image, model: model)
+        XCTAssertEqual(labels.width, image.width)
+        XCTAssertEqual(labels.height, image.height)
+        XCTAssertTrue(uncertainty >= 0 && uncertainty <= 1)
+    }
+
+    func testBadRequestsNameTheProblem() async throws {
+        var request = Annotator_V1_HoVerNetTrainRequest()
+        request.data.path = "/nonexistent/dataset"
+        request.steps = 1
+        do {
+            _ = try await client.train(request)
+            XCTFail("expected an error")
+        } catch {
+            XCTAssertEqual(error.status, .invalidArgument)
+            XCTAssertTrue(error.message.contains("/nonexistent/dataset"), error.message)
+        }
+        request.data.path = sample
+        request.steps = 0
+        do {
+            _ = try await client.train(request)
+            XCTFail("expected an error")
+        } catch {
+            XCTAssertTrue(error.message.contains("budget"), error.message)
+        }
+        var unknown = Annotator_V1_ArtifactRef()
+        unknown.sha256 = String(repeating: "0", count: 64)
+        do {
+            _ = try await client.infer(RGBImage(width: 8, height: 8), model: unknown)
+            XCTFail("expected an error")
+        } catch {
+            XCTAssertEqual(error.status, .notFound)
+        }
+        do {
+            _ = try await client.job("no-such-job")
+            XCTFail("expected an error")
+        } catch {
+            XCTAssertEqual(error.status, .notFound)
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Imaging
+import XCTest
+@testable import Interactive
+
+final class SessionTests: XCTestCase {
+    private func session() throws -> InteractiveSession {
+        var options = PredictorOptions()
+        options.firstClickWindow = 24
+        options.minimumWindow = 16
+        let predictor = InteractivePredictor(network: InteractiveNetwork(configuration: tinyConfiguration(), seed: 1), options: options)
+        return InteractiveSession(image: try syntheticPair(centres: [(16, 16, 7), (44, 40, 9)]).image, predictor: predictor)
+    }
+
+    func testClickUndoRedoAndFinish() throws {
+        let session = try session()
+        XCTAssertThrowsError(try session.undo()) { XCTAssertEqual($0 as? InteractiveError, .nothingToUndo) }
+        XCTAssertThrowsError(try session.click(Click(x: 64, y: 3, positive: true))) {
+            XCTAssertEqual($0 as? InteractiveError, .clickOutsideImage(x: 64, y: 3, width: 64, height: 64))
+        }
+        let first = try session.click(Click(x: 16, y: 16, positive: true))
+        XCTAssertEqual(first.window, ZoomWindow(x: 4, y: 4, size: 24, outputSize: 32))
+        let afterFirst = session.currentProbabilities
+        try session.click(Click(x: 20, y: 16, positive: false))
+        XCTAssertEqual(session.clicks.count, 2)
+        try session.undo()
+        XCTAssertEqual(session.clicks, [Click(x: 16, y: 16, positive: true)])
+        XCTAssertEqual(session.currentProbabilities, afterFirst)
+        try session.redo()
+        XCTAssertEqual(session.clicks.count, 2)
+        XCTAssertThrowsError(try session.redo()) { XCTAssertEqual($0 as? InteractiveError, .nothingToRedo) }
+
+        // Force a non-empty mask so that finishing commits a nucleus.
+        let map = session.finish()
+        XCTAssertEqual(map.width, 64)
+        XCTAssertTrue(session.clicks.isEmpty)
+        XCTAssertFalse(session.canUndo)
+    }
+
+    func testEditTakesANucleusBackAsTheCurrentObject() throws {
+        let session = try session()
+        try session.click(Click(x: 44, y: 40, positive: true))
+        if let id = session.finishObject() {
+            try session.edit(instance: id)
+            XCTAssertFalse(session.instances.storage.contains(id))
+            XCTAssertFalse(session.currentProbabilities.isEmpty)
+        }
+        XCTAssertThrowsError(try session.edit(instance: 99))
+    }
+
+    func testSegmentPointsGivesOneLabelPerPointAtMost() throws {
+        let session = try session()
+        let labels = try session.predictor.segmentPoints(image: session.image, points: [(16, 16), (44, 40)])
+        XCTAssertTrue(labels.storage.allSatisfy { $0 <= 2 })
+        XCTAssertThrowsError(try session.predictor.segmentPoints(image: session.image, points: [(-1, 0)]))
+    }
+}

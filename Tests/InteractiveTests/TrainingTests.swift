@@ -1,0 +1,74 @@
+import Foundation
+import Imaging
+import TestSupport
+import XCTest
+@testable import Interactive
+
+final class TrainingTests: XCTestCase {
+    private func options(_ checkpoint: URL) -> InteractiveTrainingOptions {
+        var options = InteractiveTrainingOptions()
+        options.steps = 3
+        options.batchSize = 2
+        options.warmupSteps = 1
+        options.maxExtraClicks = 1
+        options.seed = 4
+        options.checkpoint = checkpoint
+        options.checkpointEvery = 2
+        return options
+    }
+
+    private func predictorOptions() -> PredictorOptions {
+        var options = PredictorOptions()
+        options.firstClickWindow = 24
+        options.minimumWindow = 16
+        return options
+    }
+
+    func testTrainingIsSeedDeterministicAndResumable() throws {
+        let data = try syntheticDataset()
+        let folder = TestPaths.temporaryDirectory("interactive-train")
+        let a = folder.appendingPathComponent("a.safetensors"), b = folder.appendingPathComponent("b.safetensors")
+        var reports = 0
+        let (first, summary) = try InteractiveTrainer.train(configuration: tinyConfiguration(), data: data, options: options(a),
+                                                            predictorOptions: predictorOptions(), progress: { _ in reports += 1 })
+        XCTAssertEqual(summary.steps, 3)
+        XCTAssertEqual(summary.nuclei, 5)
+        XCTAssertTrue(summary.finalLoss.isFinite)
+        let (second, _) = try InteractiveTrainer.train(configuration: tinyConfiguration(), data: data, options: options(b),
+                                                       predictorOptions: predictorOptions())
+        for ((name, x), (_, y)) in zip(first.stateDict(), second.stateDict()) { XCTAssertEqual(x.values, y.values, name) }
+        XCTAssertEqual(try ModelFile.metadata(of: a).steps, 3)
+
+        var more = options(a)
+        more.steps = 4
+        more.resume = true
+        let (_, resumed) = try InteractiveTrainer.train(configuration: tinyConfiguration(), data: data, options: more,
+                                                        predictorOptions: predictorOptions())
+        XCTAssertEqual(resumed.steps, 4)
+        XCTAssertEqual(try ModelFile.metadata(of: a).steps, 4)
+    }
+
+    func testCancellationStops() throws {
+        let data = try syntheticDataset()
+        let url = TestPaths.temporaryDirectory("interactive-cancel").appendingPathComponent("m.safetensors")
+        XCTAssertThrowsError(try InteractiveTrainer.train(configuration: tinyConfiguration(), data: data, options: options(url),
+                                                          predictorOptions: predictorOptions(), isCancelled: { true })) {
+            XCTAssertEqual($0 as? InteractiveError, .cancelled)
+        }
+    }
+
+    func testNoCEvaluationReportsEveryNucleus() throws {
+        let data = try syntheticDataset()
+        let predictor = InteractivePredictor(network: InteractiveNetwork(configuration: tinyConfiguration(), seed: 2),
+                                             options: predictorOptions())
+        var options = NoCOptions()
+        options.maxClicks = 3
+        options.viewMargin = 8
+        options.useFBRS = false
+        let report = try NoCEvaluation.evaluate(predictor: predictor, data: data, options: options)
+        XCTAssertEqual(report.nuclei, 5)
+        XCTAssertTrue((1...3).contains(report.noc85.rounded()))
+        XCTAssertTrue((0...1).contains(report.miouAt1))
+        XCTAssertTrue(report.perNucleus.allSatisfy { $0.ious.count == 3 && $0.clicks >= 1 })
+    }
+}

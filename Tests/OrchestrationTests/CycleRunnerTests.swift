@@ -1,0 +1,203 @@
+import Foundation
+import Orchestration
+import Project
+import Synchronization
+import TestSupport
+import XCTest
+
+/// Stages that record what ran and can fail once at a chosen step.
+final class FakeStages: CycleStages {
+    let calls = Mutex<[String]>([])
+    let failOnce = Mutex<String?>(nil)
+    /// Accept the first crop, then fail (a kill in the middle of annotation).
+    let failAfterFirstAccept = Mutex<Bool>(false)
+
+    private func note(_ name: String) throws {
+        calls.withLock { $0.append(name) }
+        let fail = failOnce.withLock { value -> Bool in
+            if value == name { value = nil; return true }
+            return false
+        }
+        if fail { throw CycleError.invalidPlan("injected failure at \(name)") }
+    }
+
+    func synthesize(_ state: CycleState, plan: CyclePlan) async throws -> CycleState {
+        try note("synthesize")
+        var next = state
+        next.syntheticDataset = "/synthetic"
+        return next
+    }
+
+    func trainRefiner(_ state: CycleState, plan: CyclePlan) async throws -> CycleState {
+        try note("train-refiner")
+        var next = state
+        next.refinerModel = "refiner"
+        return next
+    }
+
+    func refine(_ state: CycleState, plan: CyclePlan) async throws -> CycleState {
+        try note("refine")
+        var next = state
+        next.refinedDataset = "/refined"
+        return next
+    }
+
+    func selectCrops(_ state: CycleState, cycle: Int, plan: CyclePlan, alreadyAnnotated: Set<CropChoice>) async throws -> CycleState {
+        try note("select-crops \(cycle)")
+        var next = state
+        next.selectedCrops = (0..<plan.cropsPerCycle).map {
+            CropChoice(image: "img\(cycle)", x: $0 * 100, y: 0, size: plan.cropSize, score: 1)
+        }
+        return next
+    }
+
+    func annotate(_ state: CycleState, cycle: Int, plan: CyclePlan,
+                  accept: @Sendable (AcceptedCrop) async throws -> Void) async throws -> CycleState {
+        try note("annotate \(cycle)")
+        for (index, crop) in state.selectedCrops.enumerated() {
+            try await accept(AcceptedCrop(crop: crop, instanceMapSHA256: "sha\(cycle)-\(index)", instanceMapPath: "/maps",
+                                          nucleusCount: 10, clicks: "[]", clickCount: 12, seconds: 5, modelSHA256: "m",
+                                          annotator: "simulated"))
+            if index == 0, failAfterFirstAccept.withLock({ value in defer { value = false }; return value }) {
+                throw CycleError.invalidPlan("killed during annotation")
+            }
+        }
+        var next = state
+        next.annotatedDataset = "/annotated"
+        return next
+    }
+
+    func trainInteractive(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleState {
+        try note("train-interactive \(cycle)")
+        var next = state
+        next.interactiveModel = "interactive-\(cycle)"
+        return next
+    }
+
+    func trainHoVerNet(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleState {
+        try note("train-hovernet \(cycle)")
+        var next = state
+        next.hovernetModel = "hovernet-\(cycle)"
+        return next
+    }
+
+    func evaluate(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleEvaluation {
+        try note("evaluate \(cycle)")
+        let value = 0.5 + 0.05 * Double(cycle)
+        return CycleEvaluation(dice1: value, dice2: value, aji: value, ajiPlus: value, dq: value, sq: value, pq: value)
+    }
+}
+
+final class CycleRunnerTests: XCTestCase {
+    private func plan(cycles: Int) -> CyclePlan {
+        var plan = CyclePlan()
+        plan.cycles = cycles
+        plan.cropsPerCycle = 2
+        return plan
+    }
+
+    func testRunsEveryStepInOrderAndRecordsEachCycle() async throws {
+        let project = try ProjectStore(path: TestPaths.temporaryDirectory("cycle").appendingPathComponent("p.sqlite").path)
+        let stages = FakeStages()
+        let cycles = try await CycleRunner(plan: plan(cycles: 3), project: project, stages: stages).run()
+        XCTAssertEqual(stages.calls.withLock { $0 }, [
+            "synthesize", "train-refiner", "refine", "train-interactive 1", "train-hovernet 1", "evaluate 1",
+            "select-crops 2", "annotate 2", "train-interactive 2", "train-hovernet 2", "evaluate 2",
+            "select-crops 3", "annotate 3", "train-interactive 3", "train-hovernet 3", "evaluate 3",
+        ])
+        XCTAssertEqual(cycles.map(\.number), [1, 2, 3])
+        XCTAssertEqual(cycles.map(\.clicks), [0, 24, 48])
+        XCTAssertEqual(cycles.last?.annotatedNuclei, 40)
+        XCTAssertEqual(cycles.last?.hovernetModelSHA256, "hovernet-3")
+    }
+
+    func testKilledRunResumesAfterTheLastCompletedStepWithoutDuplicates() async throws {
+        let path = TestPaths.temporaryDirectory("cycle").appendingPathComponent("p.sqlite").path
+        let stages = FakeStages()
+        stages.failAfterFirstAccept.withLock { $0 = true }
+        do {
+            try await CycleRunner(plan: plan(cycles: 2), project: ProjectStore(path: path), stages: stages).run()
+            XCTFail("the injected kill should stop the run")
+        } catch {
+            XCTAssertTrue("\(error)".contains("annotate"), "\(error)")
+        }
+        let afterKill = try ProjectStore(path: path)
+        XCTAssertEqual(try afterKill.annotations().count, 1, "the crop accepted before the kill is kept")
+
+        stages.calls.withLock { $0 = [] }
+        stages.failOnce.withLock { $0 = "train-hovernet 2" }
+        do {
+            try await CycleRunner(plan: plan(cycles: 2), project: ProjectStore(path: path), stages: stages).run()
+            XCTFail("the injected failure should stop the run")
+        } catch {}
+        stages.calls.withLock { $0 = [] }
+        let cycles = try await CycleRunner(plan: plan(cycles: 2), project: ProjectStore(path: path), stages: stages).run()
+        XCTAssertEqual(stages.calls.withLock { $0 }, ["train-hovernet 2", "evaluate 2"], "only the unfinished steps run")
+        XCTAssertEqual(try ProjectStore(path: path).annotations().count, 2, "each crop stored once")
+        XCTAssertEqual(cycles.last?.clicks, 24)
+    }
+
+    func testInvalidPlanIsRefusedBeforeAnythingRuns() async throws {
+        let project = try ProjectStore(path: TestPaths.temporaryDirectory("cycle").appendingPathComponent("p.sqlite").path)
+        var bad = CyclePlan()
+        bad.cycles = 0
+        do {
+            try await CycleRunner(plan: bad, project: project, stages: FakeStages()).run()
+            XCTFail("expected an error")
+        } catch {
+            XCTAssertEqual(error, .invalidPlan("cycles must be at least 1"))
+        }
+    }
+}
+
+final class CropSelectorTests: XCTestCase {
+    func testActiveLearningTakesTheMostUncertainOnePerImage() {
+        let candidates = [
+            CropChoice(image: "a", x: 0, y: 0, size: 400, score: 0.9),
+            CropChoice(image: "a", x: 400, y: 0, size: 400, score: 0.8),
+            CropChoice(image: "b", x: 0, y: 0, size: 400, score: 0.5),
+            CropChoice(image: "c", x: 0, y: 0, size: 400, score: 0.7),
+        ]
+        var generator = SeededGenerator(seed: 1)
+        let chosen = CropSelector.choose(candidates, count: 2, selection: .activeLearning,
+                                         excluding: [CropChoice(image: "c", x: 0, y: 0, size: 400, score: 0)],
+                                         using: &generator)
+        XCTAssertEqual(chosen.map(\.image), ["a", "b"])
+        XCTAssertEqual(chosen.first?.score, 0.9)
+    }
+
+    func testRandomChoiceIsReproducibleFromTheSeed() {
+        let candidates = (0..<20).map { CropChoice(image: "i\($0)", x: 0, y: 0, size: 400, score: 0) }
+        var first = SeededGenerator(seed: 7), second = SeededGenerator(seed: 7)
+        XCTAssertEqual(CropSelector.choose(candidates, count: 3, selection: .random, excluding: [], using: &first),
+                       CropSelector.choose(candidates, count: 3, selection: .random, excluding: [], using: &second))
+    }
+
+    func testGridCoversTheImageFlushWithItsBorder() {
+        let grid = CropSelector.grid(image: "a", width: 1000, height: 1000, size: 400)
+        XCTAssertEqual(grid.count, 9)
+        XCTAssertEqual(Set(grid.map(\.x)), [0, 400, 600])
+        XCTAssertTrue(CropSelector.grid(image: "a", width: 300, height: 1000, size: 400).isEmpty)
+    }
+}
+
+final class CycleReportTests: XCTestCase {
+    func testReportHasOneRowPerCycleWithTheKeysScriptsReadAndAPlotPerMetric() async throws {
+        let project = try ProjectStore(path: TestPaths.temporaryDirectory("report").appendingPathComponent("p.sqlite").path)
+        var plan = CyclePlan()
+        plan.cycles = 2
+        try await CycleRunner(plan: plan, project: project, stages: FakeStages()).run()
+        let report = try CycleReport(project: project)
+        XCTAssertEqual(report.cycles.map(\.cycle), [1, 2])
+        XCTAssertEqual(report.cycles[1].clicks_per_nucleus, 1.2, accuracy: 1e-9)
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any]
+        let rows = try XCTUnwrap(json?["cycles"] as? [[String: Any]])
+        for key in ["cycle", "dice1", "aji", "aji_plus", "dq", "sq", "pq", "clicks", "seconds"] {
+            XCTAssertNotNil(rows[0][key], key)
+        }
+        let html = report.html(images: [(caption: "crop <1>", path: "overlays/c1.png")])
+        XCTAssertEqual(html.components(separatedBy: "<svg").count - 1, 6)
+        XCTAssertTrue(html.contains("crop &lt;1&gt;"))
+        XCTAssertTrue(report.table.contains("    2  0.6000"))
+    }
+}

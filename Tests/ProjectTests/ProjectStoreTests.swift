@@ -1,0 +1,51 @@
+import Foundation
+import Project
+import TestSupport
+import XCTest
+
+final class ProjectStoreTests: XCTestCase {
+    private func annotation(cycle: Int, x: Int) -> AnnotationRecord {
+        AnnotationRecord(cycle: cycle, imageName: "img", cropX: x, cropY: 0, cropWidth: 400, cropHeight: 400,
+                         instanceMapSHA256: String(repeating: "b", count: 64), instanceMapPath: "maps/b.png",
+                         nucleusCount: 42, clicks: "[]", clickCount: 50, seconds: 12.5,
+                         modelSHA256: String(repeating: "c", count: 64), annotator: "simulated")
+    }
+
+    func testStateSurvivesReopeningTheFile() throws {
+        let path = TestPaths.temporaryDirectory("project").appendingPathComponent("project.sqlite").path
+        do {
+            let store = try ProjectStore(path: path)
+            try store.addImage(ProjectImage(name: "a", path: "/data/a.tif", role: .pool, width: 1000, height: 1000))
+            try store.completeStep(StepRecord(cycle: 1, name: "synthesis", output: #"{"dataset":"x"}"#, seconds: 3))
+            let stored = try store.recordAnnotation(annotation(cycle: 2, x: 0))
+            XCTAssertNotNil(stored.id)
+            try store.recordCycle(CycleRecord(number: 1, dice1: 0.8, dice2: 0.7, aji: 0.6, ajiPlus: 0.61, dq: 0.7,
+                                              sq: 0.78, pq: 0.55, clicks: 0, annotatedNuclei: 0, seconds: 100,
+                                              hovernetModelSHA256: "h", interactiveModelSHA256: "i"))
+        }
+        let reopened = try ProjectStore(path: path)
+        XCTAssertEqual(try reopened.images(role: .pool).map(\.name), ["a"])
+        XCTAssertEqual(try reopened.completedStep(cycle: 1, name: "synthesis")?.output, #"{"dataset":"x"}"#)
+        XCTAssertNil(try reopened.completedStep(cycle: 1, name: "refinement"))
+        XCTAssertEqual(try reopened.annotations().count, 1)
+        XCTAssertEqual(try reopened.cycles().first?.pq, 0.55)
+    }
+
+    func testAcceptingTheSameCropTwiceStoresOneAnnotation() throws {
+        let store = try ProjectStore(path: TestPaths.temporaryDirectory("project").appendingPathComponent("p.sqlite").path)
+        let first = try store.recordAnnotation(annotation(cycle: 2, x: 0))
+        let again = try store.recordAnnotation(annotation(cycle: 2, x: 0))
+        XCTAssertEqual(first.id, again.id)
+        try store.recordAnnotation(annotation(cycle: 3, x: 400))
+        XCTAssertEqual(try store.annotations().count, 2)
+        XCTAssertEqual(try store.annotations(upToCycle: 2).count, 1)
+        XCTAssertEqual(try store.addImage(ProjectImage(name: "a", path: "p", role: .pool, width: 1, height: 1)).id,
+                       try store.addImage(ProjectImage(name: "a", path: "p", role: .pool, width: 1, height: 1)).id)
+    }
+
+    func testUnopenableFileNamesThePath() {
+        XCTAssertThrowsError(try ProjectStore(path: "/nonexistent-folder/p.sqlite")) { error in
+            XCTAssertTrue("\(error)".contains("/nonexistent-folder/p.sqlite"), "\(error)")
+        }
+    }
+}
