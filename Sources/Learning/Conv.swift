@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What a conv applies to its output before anything else sees it. Fusing the activation
 /// into the conv's epilogue saves one full read and write of the activation.
 public enum FusedActivation: Sendable {
@@ -21,9 +23,14 @@ struct ConvGeometry {
 
 /// Tunables of the conv kernels (exposed for the benchmark).
 public enum ConvTuning {
+    private static let block = Atomic<Int>(131_072)
+
     /// Floats of im2col workspace per GEMM block. 128 Ki floats = 512 KiB keeps a block of
     /// columns in the 2 MiB L2 of one core next to the packed weights and the output rows.
-    nonisolated(unsafe) public static var blockFloats = 131_072
+    public static var blockFloats: Int {
+        get { block.load(ordering: .relaxed) }
+        set { block.store(max(1, newValue), ordering: .relaxed) }
+    }
 }
 
 extension F {

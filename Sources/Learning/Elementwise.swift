@@ -122,17 +122,20 @@ extension F {
 
     /// a + b with NumPy broadcasting. Shapes: broadcast(a, b).
     public static func add(_ a: Tensor, _ b: Tensor) throws(LearningError) -> Tensor {
-        try binary("add", a, b, forward: { $0 + $1 }, da: { g, _, _ in g }, db: { g, _, _ in g })
+        if a.shape == b.shape { return sameShape(.add, a, b) }
+        return try binary("add", a, b, forward: { $0 + $1 }, da: { g, _, _ in g }, db: { g, _, _ in g })
     }
 
     /// a − b with NumPy broadcasting.
     public static func sub(_ a: Tensor, _ b: Tensor) throws(LearningError) -> Tensor {
-        try binary("sub", a, b, forward: { $0 - $1 }, da: { g, _, _ in g }, db: { g, _, _ in -g })
+        if a.shape == b.shape { return sameShape(.sub, a, b) }
+        return try binary("sub", a, b, forward: { $0 - $1 }, da: { g, _, _ in g }, db: { g, _, _ in -g })
     }
 
     /// a ⊙ b with NumPy broadcasting.
     public static func mul(_ a: Tensor, _ b: Tensor) throws(LearningError) -> Tensor {
-        try binary("mul", a, b, forward: { $0 * $1 }, da: { g, _, y in g * y }, db: { g, x, _ in g * x })
+        if a.shape == b.shape { return sameShape(.mul, a, b) }
+        return try binary("mul", a, b, forward: { $0 * $1 }, da: { g, _, y in g * y }, db: { g, x, _ in g * x })
     }
 
     /// x · s for a constant s.
@@ -298,18 +301,23 @@ extension F {
         let out = Tensor(uninitialized: shape)
         var offset = 0
         var offsets: [Int] = []
+        let ys = SharedPointer(out.data)
+        // Channel concat in NHWC copies one short run per pixel: split the pixels over threads.
+        let grain = max(1, 16_384 / max(outRow, 1))
         for tensor in tensors {
-            let row = tensor.shape[axis] * inner
-            for o in 0..<outer { (out.data + o * outRow + offset).update(from: tensor.data + o * row, count: row) }
+            let row = tensor.shape[axis] * inner, xs = SharedPointer(tensor.data), start = offset
+            parallelRanges(outer, minimumPerThread: grain) { range in
+                for o in range { (ys.base + o * outRow + start).update(from: xs.base + o * row, count: row) }
+            }
             offsets.append(offset)
             offset += row
         }
         return out.recording("concat", tensors) { g in
+            let gs = SharedPointer(g)
             for (index, tensor) in tensors.enumerated() where tensor.requiresGrad {
-                let row = tensor.shape[axis] * inner, dx = tensor.gradBuffer()
-                for o in 0..<outer {
-                    let source = g + o * outRow + offsets[index], target = dx + o * row
-                    for i in 0..<row { target[i] += source[i] }
+                let row = tensor.shape[axis] * inner, dx = SharedPointer(tensor.gradBuffer()), start = offsets[index]
+                parallelRanges(outer, minimumPerThread: grain) { range in
+                    for o in range { addInPlace(gs.base + o * outRow + start, dx.base + o * row, row) }
                 }
             }
         }
@@ -325,12 +333,15 @@ extension F {
         let outer = x.shape[..<axis].reduce(1, *), inner = x.shape[(axis + 1)...].reduce(1, *)
         let inRow = x.shape[axis] * inner, outRow = range.count * inner, start = range.lowerBound * inner
         let out = Tensor(uninitialized: shape)
-        for o in 0..<outer { (out.data + o * outRow).update(from: x.data + o * inRow + start, count: outRow) }
+        let xs = SharedPointer(x.data), ys = SharedPointer(out.data)
+        let grain = max(1, 16_384 / max(outRow, 1))
+        parallelRanges(outer, minimumPerThread: grain) { range in
+            for o in range { (ys.base + o * outRow).update(from: xs.base + o * inRow + start, count: outRow) }
+        }
         return out.recording("slice", [x]) { g in
-            let dx = x.gradBuffer()
-            for o in 0..<outer {
-                let target = dx + o * inRow + start, source = g + o * outRow
-                for i in 0..<outRow { target[i] += source[i] }
+            let dx = SharedPointer(x.gradBuffer()), gs = SharedPointer(g)
+            parallelRanges(outer, minimumPerThread: grain) { range in
+                for o in range { addInPlace(gs.base + o * outRow, dx.base + o * inRow + start, outRow) }
             }
         }
     }
@@ -451,6 +462,46 @@ extension F {
             if b.requiresGrad {
                 let dx = b.gradBuffer()
                 forEachBroadcast(shape, sa, sb) { i, ia, ib in dx[ib] += db(g[i], a.data[ia], b.data[ib]) }
+            }
+        }
+    }
+}
+
+enum BinaryKind { case add, sub, mul }
+
+extension F {
+    /// Equal shapes (residual adds, masks): vector loops, no per-element closure calls.
+    static func sameShape(_ kind: BinaryKind, _ a: Tensor, _ b: Tensor) -> Tensor {
+        let out = Tensor(uninitialized: a.shape)
+        let xa = SharedPointer(a.data), xb = SharedPointer(b.data), y = SharedPointer(out.data)
+        parallelElements(out.count) { range in
+            var i = range.lowerBound
+            while i + 16 <= range.upperBound {
+                let u = loadVec(xa.base + i), v = loadVec(xb.base + i)
+                switch kind {
+                case .add: storeVec(u + v, y.base + i)
+                case .sub: storeVec(u - v, y.base + i)
+                case .mul: storeVec(u * v, y.base + i)
+                }
+                i += 16
+            }
+            while i < range.upperBound {
+                switch kind {
+                case .add: y[i] = xa[i] + xb[i]
+                case .sub: y[i] = xa[i] - xb[i]
+                case .mul: y[i] = xa[i] * xb[i]
+                }
+                i += 1
+            }
+        }
+        let name = kind == .add ? "add" : (kind == .sub ? "sub" : "mul")
+        return out.recording(name, [a, b]) { g in
+            let gs = SharedPointer(g)
+            for (input, other, sign) in [(a, b, Float(1)), (b, a, kind == .sub ? Float(-1) : 1)] where input.requiresGrad {
+                let dx = SharedPointer(input.gradBuffer()), os = SharedPointer(other.data)
+                parallelElements(input.count) { range in
+                    for i in range { dx[i] += kind == .mul ? gs[i] * os[i] : sign * gs[i] }
+                }
             }
         }
     }

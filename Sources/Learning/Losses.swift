@@ -153,24 +153,33 @@ extension F {
     /// with kernel_h (a derivative along x), channel 1 (vertical map) with kernel_v (along
     /// y); zero padding ("SAME"), cross-correlation. Shapes: [N, H, W, 2] → [N, H, W, 2].
     public static func hoverGradients(_ hv: UnsafePointer<Float>, n: Int, h: Int, w: Int, into out: UnsafeMutablePointer<Float>) {
+        sobelCorrelate(hv, n: n, h: h, w: w, into: out, flipped: false)
+    }
+
+    /// Correlates channel 0 with kernel_h and channel 1 with kernel_v (zero padding); with
+    /// `flipped`, with the kernels rotated by 180°, which is the correlation's transpose
+    /// (its backward as a gather, so rows can be split over threads without races).
+    static func sobelCorrelate(_ hv: UnsafePointer<Float>, n: Int, h: Int, w: Int, into out: UnsafeMutablePointer<Float>, flipped: Bool) {
         let (kh, kv) = hoverSobelKernels()
-        for b in 0..<n {
-            for y in 0..<h {
+        let source = SharedPointer(hv), target = SharedPointer(out)
+        parallelRanges(n * h, minimumPerThread: 4) { lines in
+            for line in lines {
+                let b = line / h, y = line % h
                 for x in 0..<w {
                     var dh: Float = 0, dv: Float = 0
                     for i in 0..<5 {
-                        let yy = y + i - 2
+                        let yy = flipped ? y - i + 2 : y + i - 2
                         if yy < 0 || yy >= h { continue }
                         for j in 0..<5 {
-                            let xx = x + j - 2
+                            let xx = flipped ? x - j + 2 : x + j - 2
                             if xx < 0 || xx >= w { continue }
                             let p = ((b * h + yy) * w + xx) * 2
-                            dh += hv[p] * kh[i][j]
-                            dv += hv[p + 1] * kv[i][j]
+                            dh += source[p] * kh[i][j]
+                            dv += source[p + 1] * kv[i][j]
                         }
                     }
                     let o = ((b * h + y) * w + x) * 2
-                    out[o] = dh; out[o + 1] = dv
+                    target[o] = dh; target[o + 1] = dv
                 }
             }
         }
@@ -198,35 +207,15 @@ extension F {
         let denominator = focus + 1e-8
         try finiteLoss("gradientMSE", total, [prediction, target, mask])
         return Tensor.scalar(Float(total / denominator)).recording("gradientMSE", [prediction]) { g in
-            // dL/d∇pred = 2·m·(∇pred − ∇true)/D; back through the correlation: the
-            // transposed correlation, i.e. the same kernels applied at mirrored offsets.
-            let (kh, kv) = hoverSobelKernels()
+            // dL/d∇pred = 2·m·(∇pred − ∇true)/D, then back through the correlation.
             let scale = 2 * g[0] / Float(denominator)
             let dGrad = Tensor(uninitialized: prediction.shape)
             for p in 0..<(n * h * w) {
                 for ch in 0..<2 { dGrad.data[p * 2 + ch] = scale * mask.data[p] * (gp.data[p * 2 + ch] - gt.data[p * 2 + ch]) }
             }
-            let dx = prediction.gradBuffer()
-            for b in 0..<n {
-                for y in 0..<h {
-                    for x in 0..<w {
-                        let o = ((b * h + y) * w + x) * 2
-                        let gh = dGrad.data[o], gv = dGrad.data[o + 1]
-                        if gh == 0 && gv == 0 { continue }
-                        for i in 0..<5 {
-                            let yy = y + i - 2
-                            if yy < 0 || yy >= h { continue }
-                            for j in 0..<5 {
-                                let xx = x + j - 2
-                                if xx < 0 || xx >= w { continue }
-                                let p = ((b * h + yy) * w + xx) * 2
-                                dx[p] += gh * kh[i][j]
-                                dx[p + 1] += gv * kv[i][j]
-                            }
-                        }
-                    }
-                }
-            }
+            let dPrediction = Tensor(uninitialized: prediction.shape)
+            sobelCorrelate(dGrad.data, n: n, h: h, w: w, into: dPrediction.data, flipped: true)
+            addInPlace(dPrediction.data, prediction.gradBuffer(), prediction.count)
         }
     }
 }

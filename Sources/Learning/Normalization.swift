@@ -60,65 +60,75 @@ extension F {
 
     /// Group normalisation: channels split into `groups`, each (sample, group) normalised
     /// over its pixels and channels. Shapes: x [N, ..., C], gamma/beta [C] → x's shape.
+    /// Samples are independent, so they are split over the threads.
     public static func groupNorm(_ x: Tensor, groups: Int, gamma: Tensor, beta: Tensor, epsilon: Float = 1e-5) throws(LearningError) -> Tensor {
         guard x.rank >= 2, let c = x.shape.last, groups >= 1, c % groups == 0, gamma.shape == [c], beta.shape == [c] else {
             throw .shapeMismatch(op: "groupNorm", detail: "needs x [N, ..., C] with C divisible by \(groups) groups and gamma/beta [C]",
                                  shapes: [x.shape, gamma.shape, beta.shape])
         }
         let n = x.shape[0], pixels = x.count / (n * c), size = c / groups
-        let perGroup = Float(pixels * size)
-        var mean = [Float](repeating: 0, count: n * groups), invStd = [Float](repeating: 0, count: n * groups)
-        for b in 0..<n {
-            var sum = [Double](repeating: 0, count: groups), squares = [Double](repeating: 0, count: groups)
-            for p in 0..<pixels {
-                let r = x.data + (b * pixels + p) * c
-                for ch in 0..<c { let v = Double(r[ch]); sum[ch / size] += v; squares[ch / size] += v * v }
-            }
-            for group in 0..<groups {
-                let m = sum[group] / Double(perGroup)
-                mean[b * groups + group] = Float(m)
-                invStd[b * groups + group] = Float(1 / (max(squares[group] / Double(perGroup) - m * m, 0) + Double(epsilon)).squareRoot())
-            }
-        }
+        let perGroup = Double(pixels * size)
+        // Per (sample, group): mean and 1/σ.
+        let stats = Tensor(zeros: [n, groups, 2])
+        let xs = SharedPointer(x.data), st = SharedPointer(stats.data), gs = SharedPointer(gamma.data), bs = SharedPointer(beta.data)
         let out = Tensor(uninitialized: x.shape)
-        for b in 0..<n {
-            for p in 0..<pixels {
-                let i0 = (b * pixels + p) * c
-                for ch in 0..<c {
-                    let s = b * groups + ch / size
-                    out.data[i0 + ch] = (x.data[i0 + ch] - mean[s]) * invStd[s] * gamma.data[ch] + beta.data[ch]
+        let ys = SharedPointer(out.data)
+        parallelRanges(n, minimumPerThread: 1) { samples in
+            for b in samples {
+                var sum = [Double](repeating: 0, count: groups), squares = [Double](repeating: 0, count: groups)
+                for p in 0..<pixels {
+                    let r = xs.base + (b * pixels + p) * c
+                    for ch in 0..<c { let v = Double(r[ch]); sum[ch / size] += v; squares[ch / size] += v * v }
+                }
+                for group in 0..<groups {
+                    let m = sum[group] / perGroup
+                    st[(b * groups + group) * 2] = Float(m)
+                    st[(b * groups + group) * 2 + 1] = Float(1 / (max(squares[group] / perGroup - m * m, 0) + Double(epsilon)).squareRoot())
+                }
+                for p in 0..<pixels {
+                    let i0 = (b * pixels + p) * c
+                    for ch in 0..<c {
+                        let s = (b * groups + ch / size) * 2
+                        ys[i0 + ch] = (xs[i0 + ch] - st[s]) * st[s + 1] * gs[ch] + bs[ch]
+                    }
                 }
             }
         }
         return out.recording("groupNorm", [x, gamma, beta]) { g in
-            var sumG = [Double](repeating: 0, count: n * groups), sumGX = [Double](repeating: 0, count: n * groups)
-            let dGamma = gamma.requiresGrad ? gamma.gradBuffer() : nil, dBeta = beta.requiresGrad ? beta.gradBuffer() : nil
-            for b in 0..<n {
-                for p in 0..<pixels {
-                    let i0 = (b * pixels + p) * c
-                    for ch in 0..<c {
-                        let s = b * groups + ch / size
-                        let xhat = (x.data[i0 + ch] - mean[s]) * invStd[s]
-                        let gh = g[i0 + ch] * gamma.data[ch]  // gradient at x̂
-                        sumG[s] += Double(gh); sumGX[s] += Double(gh * xhat)
-                        dGamma?[ch] += g[i0 + ch] * xhat
-                        dBeta?[ch] += g[i0 + ch]
+            let grad = SharedPointer(g)
+            // Per-sample partial dγ, dβ (rows of `partials`), summed after the parallel part.
+            let partials = Tensor(zeros: [n, 2, c])
+            let ps = SharedPointer(partials.data)
+            let dx = x.requiresGrad ? SharedPointer(x.gradBuffer()) : nil
+            parallelRanges(n, minimumPerThread: 1) { samples in
+                for b in samples {
+                    var sumG = [Double](repeating: 0, count: groups), sumGX = [Double](repeating: 0, count: groups)
+                    let dGamma = ps.base + b * 2 * c, dBeta = dGamma + c
+                    for p in 0..<pixels {
+                        let i0 = (b * pixels + p) * c
+                        for ch in 0..<c {
+                            let s = (b * groups + ch / size) * 2
+                            let xhat = (xs[i0 + ch] - st[s]) * st[s + 1]
+                            let gh = grad[i0 + ch] * gs[ch]  // gradient at x̂
+                            sumG[ch / size] += Double(gh); sumGX[ch / size] += Double(gh * xhat)
+                            dGamma[ch] += grad[i0 + ch] * xhat
+                            dBeta[ch] += grad[i0 + ch]
+                        }
+                    }
+                    guard let dx else { continue }
+                    for p in 0..<pixels {
+                        let i0 = (b * pixels + p) * c
+                        for ch in 0..<c {
+                            let group = ch / size, s = (b * groups + group) * 2
+                            let xhat = (xs[i0 + ch] - st[s]) * st[s + 1]
+                            let gh = grad[i0 + ch] * gs[ch]
+                            dx[i0 + ch] += st[s + 1] * (gh - Float(sumG[group] / perGroup) - xhat * Float(sumGX[group] / perGroup))
+                        }
                     }
                 }
             }
-            guard x.requiresGrad else { return }
-            let dx = x.gradBuffer()
-            for b in 0..<n {
-                for p in 0..<pixels {
-                    let i0 = (b * pixels + p) * c
-                    for ch in 0..<c {
-                        let s = b * groups + ch / size
-                        let xhat = (x.data[i0 + ch] - mean[s]) * invStd[s]
-                        let gh = g[i0 + ch] * gamma.data[ch]
-                        dx[i0 + ch] += invStd[s] * (gh - Float(sumG[s]) / perGroup - xhat * Float(sumGX[s]) / perGroup)
-                    }
-                }
-            }
+            if gamma.requiresGrad { let d = gamma.gradBuffer(); for b in 0..<n { addInPlace(partials.data + b * 2 * c, d, c) } }
+            if beta.requiresGrad { let d = beta.gradBuffer(); for b in 0..<n { addInPlace(partials.data + b * 2 * c + c, d, c) } }
         }
     }
 }

@@ -41,6 +41,8 @@ final class GradientCheckTests: XCTestCase {
         try checkGradients([a, b], "sub") { try F.sub($0[0], $0[1]) }
         try checkGradients([a, b], "mul") { try F.mul($0[0], $0[1]) }
         try checkGradients([a, c], "mul same shape") { try F.mul($0[0], $0[1]) }
+        try checkGradients([a, c], "add same shape") { try F.add($0[0], $0[1]) }
+        try checkGradients([a, c], "sub same shape") { try F.sub($0[0], $0[1]) }
         try checkGradients([a], "scale") { F.scale($0[0], by: -1.5) }
         try checkGradients([a, c], "concat") { try F.concat([$0[0], $0[1]], axis: 2) }
         try checkGradients([a], "slice") { try F.slice($0[0], axis: 1, range: 1..<3) }

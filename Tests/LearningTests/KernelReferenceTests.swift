@@ -93,6 +93,36 @@ final class KernelReferenceTests: XCTestCase {
         XCTAssertThrowsError(try F.permute(x, [0, 1, 1, 2]))
     }
 
+    /// Large enough to take the multi-threaded paths.
+    func testChannelConcatAndSliceMatchNaive() throws {
+        let a = randomTensor([2, 48, 40, 3], seed: 51, requiresGrad: true), b = randomTensor([2, 48, 40, 5], seed: 52, requiresGrad: true)
+        let y = try F.concat([a, b], axis: 3)
+        for p in 0..<(2 * 48 * 40) {
+            for c in 0..<3 { XCTAssertEqual(y.data[p * 8 + c], a.data[p * 3 + c]) }
+            for c in 0..<5 { XCTAssertEqual(y.data[p * 8 + 3 + c], b.data[p * 5 + c]) }
+        }
+        let probe = randomTensor(y.shape, seed: 53)
+        try probed(y, probe).backward()
+        assertClose(a.grad, try F.slice(probe, axis: 3, range: 0..<3), "da")
+        assertClose(b.grad, try F.slice(probe, axis: 3, range: 3..<8), "db")
+        XCTAssertEqual(try F.slice(y, axis: 3, range: 3..<8).values, b.values)
+    }
+
+    func testLargeSameShapeArithmeticMatchesScalar() throws {
+        let a = randomTensor([3, 70_001], seed: 61, requiresGrad: true), b = randomTensor([3, 70_001], seed: 62, requiresGrad: true)
+        let sum = try F.add(a, b), difference = try F.sub(a, b), product = try F.mul(a, b)
+        for i in Swift.stride(from: 0, to: a.count, by: 997) + [a.count - 1] {
+            XCTAssertEqual(sum.data[i], a.data[i] + b.data[i])
+            XCTAssertEqual(difference.data[i], a.data[i] - b.data[i])
+            XCTAssertEqual(product.data[i], a.data[i] * b.data[i])
+        }
+        try F.sum(try F.add(try F.sub(sum, difference), product)).backward()  // d/da = 1 − 1 + b, d/db = 1 + 1 + a
+        for i in Swift.stride(from: 0, to: a.count, by: 997) {
+            XCTAssertEqual(a.grad!.data[i], b.data[i], accuracy: 1e-6)
+            XCTAssertEqual(b.grad!.data[i], 2 + a.data[i], accuracy: 1e-6)
+        }
+    }
+
     func testMatmulMatchesNaive() throws {
         for threads in [1, 2] {
             Threads.count = threads
