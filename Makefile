@@ -5,10 +5,14 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
 # OpenBLAS reads its kernel choice when it loads, so it must be in the environment of
-# every process started from here (the annotator binary also fixes it for itself).
-OPENBLAS_CORETYPE ?= $(shell scripts/openblas-coretype.sh)
-ifneq ($(OPENBLAS_CORETYPE),)
-export OPENBLAS_CORETYPE
+# every process started from here. The CPU's flags decide (an environment may preset a
+# slower kernel set); ANNOTATOR_OPENBLAS_CORETYPE overrides. The annotator binary does the
+# same for itself.
+DETECTED_CORETYPE := $(shell scripts/openblas-coretype.sh)
+ifneq ($(ANNOTATOR_OPENBLAS_CORETYPE),)
+export OPENBLAS_CORETYPE := $(ANNOTATOR_OPENBLAS_CORETYPE)
+else ifneq ($(DETECTED_CORETYPE),)
+export OPENBLAS_CORETYPE := $(DETECTED_CORETYPE)
 endif
 
 SWIFT ?= swift

@@ -5,24 +5,28 @@ import Glibc
 
 /// Debian's OpenBLAS does not recognise recent CPUs and falls back to its slowest kernels
 /// unless OPENBLAS_CORETYPE is in the environment when the library loads (a load-time
-/// constructor reads it; setting it from `main` is too late). So when it is unset, the
-/// process sets it for its CPU and re-executes itself once, before doing anything else.
+/// constructor reads it; setting it from `main` is too late). So the process works out the
+/// best kernel set for its CPU and, when the environment says otherwise, sets it and
+/// re-executes itself once, before doing anything else.
 ///
-/// An explicit OPENBLAS_CORETYPE is respected. ANNOTATOR_NO_REEXEC=1 disables this.
+/// Some environments preset a conservative OPENBLAS_CORETYPE (e.g. Haswell on an
+/// AVX-512 machine, 1.5× slower for our convolutions); the CPU's own flags decide here.
+/// ANNOTATOR_OPENBLAS_CORETYPE forces a value; ANNOTATOR_NO_REEXEC=1 disables all this.
 enum BLASLauncher {
     static func reexecWithCoreTypeIfNeeded() {
         let environment = ProcessInfo.processInfo.environment
-        guard environment["OPENBLAS_CORETYPE"] == nil, environment["ANNOTATOR_NO_REEXEC"] == nil,
-              let coreType = coreTypeForThisCPU()
+        guard environment["ANNOTATOR_NO_REEXEC"] == nil,
+              let wanted = environment["ANNOTATOR_OPENBLAS_CORETYPE"] ?? coreTypeForThisCPU(),
+              environment["OPENBLAS_CORETYPE"] != wanted
         else { return }
-        setenv("OPENBLAS_CORETYPE", coreType, 1)
+        setenv("OPENBLAS_CORETYPE", wanted, 1)
         // Guards against a loop should exec hand back a process without the variable.
         setenv("ANNOTATOR_NO_REEXEC", "1", 1)
         let arguments = CommandLine.arguments
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
         argv.append(nil)
         execv("/proc/self/exe", &argv)
-        // exec failed: carry on with the slow kernels rather than not at all.
+        // exec failed: carry on with the kernels OpenBLAS picked rather than not at all.
         unsetenv("ANNOTATOR_NO_REEXEC")
     }
 
