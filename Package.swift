@@ -52,6 +52,8 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Imaging"]),
         // Initial synthesis of (image, instance mask) pairs from unannotated images.
         .target(name: "Synthesis", dependencies: ["Imaging", "Datasets"]),
+        // SimGAN refiner and discriminator, importance weights, the realism measure.
+        .target(name: "Refinement", dependencies: ["Learning", "Imaging", "Datasets"]),
 
         // Durable project state of the annotation cycle (SQLite).
         .target(name: "Project", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
@@ -69,7 +71,7 @@ let package = Package(
         // MARK: Clients and executables
         .target(name: "Clients", dependencies: ["Wire", "Imaging", "Metrics"]),
         .executableTarget(name: "AnnotatorCLI", dependencies: [
-            "Clients", "Wire", "MetricsService", "Metrics", "Imaging", "Learning", "Datasets",
+            "Clients", "Wire", "MetricsService", "Metrics", "Imaging", "Learning", "Datasets", "Synthesis", "Refinement",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -78,6 +80,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "Metrics", "TestSupport"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Imaging", "TestSupport"]),
+        .testTarget(name: "RefinementTests", dependencies: ["Refinement", "Learning", "Imaging", "Datasets", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ZeroMQ", "TestSupport"]),
