@@ -17,6 +17,8 @@ struct AnnotatorCommand: AsyncParsableCommand {
             MetricsCommand.self,
             DatasetCommand.self,
             BaselineCommand.self,
+            SynthCommand.self,
+            RefineCommand.self,
             BenchCommand.self,
         ])
 }
