@@ -67,11 +67,13 @@ let package = Package(
         // MARK: Services
         .target(name: "ServiceKit", dependencies: ["Wire", "Artifacts"]),
         .target(name: "MetricsService", dependencies: ["Wire", "Metrics", "Imaging"]),
+        .target(name: "SynthesisService", dependencies: ["ServiceKit", "Wire", "Synthesis", "Imaging"]),
+        .target(name: "RefinementService", dependencies: ["ServiceKit", "Wire", "Artifacts", "Refinement", "Datasets", "Imaging"]),
 
         // MARK: Clients and executables
         .target(name: "Clients", dependencies: ["Wire", "Imaging", "Metrics"]),
         .executableTarget(name: "AnnotatorCLI", dependencies: [
-            "Clients", "Wire", "MetricsService", "Metrics", "Imaging", "Learning", "Datasets", "Synthesis", "Refinement",
+            "Clients", "Wire", "MetricsService", "Metrics", "Imaging", "Learning", "Datasets", "Synthesis", "Refinement", "SynthesisService", "RefinementService",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -81,6 +83,9 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "Metrics", "TestSupport"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Imaging", "TestSupport"]),
         .testTarget(name: "RefinementTests", dependencies: ["Refinement", "Learning", "Imaging", "Datasets", "TestSupport"]),
+        .testTarget(name: "SynthesisServiceTests", dependencies: [
+            "SynthesisService", "RefinementService", "Synthesis", "Refinement", "ServiceKit", "Wire", "Imaging", "Datasets", "TestSupport",
+        ]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ZeroMQ", "TestSupport"]),
