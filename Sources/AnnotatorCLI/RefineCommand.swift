@@ -42,6 +42,12 @@ struct RefineTrain: AsyncParsableCommand {
     @Option(help: "Self-regularisation weight λ.")
     var lambda: Float = 0.5
 
+    @Option(help: "Learning rate of the refiner (Adam).")
+    var refinerLr: Float = 1e-4
+
+    @Option(help: "Learning rate of the discriminator (Adam).")
+    var discriminatorLr: Float = 1e-4
+
     @Option(help: "Checkpoint every N steps.")
     var checkpointEvery = 100
 
@@ -58,6 +64,8 @@ struct RefineTrain: AsyncParsableCommand {
         var configuration = RefinerTrainer.Configuration()
         configuration.seed = seed
         configuration.lambda = lambda
+        configuration.refinerLearningRate = refinerLr
+        configuration.discriminatorLearningRate = discriminatorLr
         let real = try ImageFolder.load(URL(fileURLWithPath: pool))
         let dataset = try FolderDataset(root: URL(fileURLWithPath: synthetic), requireMasks: false)
         let fakes = try dataset.samples.map { try dataset.loadImage($0) }
