@@ -54,6 +54,8 @@ let package = Package(
         .target(name: "HoVerNet", dependencies: ["Learning", "Imaging", "Datasets", "Metrics"]),
         // Initial synthesis of (image, instance mask) pairs from unannotated images.
         .target(name: "Synthesis", dependencies: ["Imaging", "Datasets"]),
+        // SimGAN refiner and discriminator, importance weights, the realism measure.
+        .target(name: "Refinement", dependencies: ["Learning", "Imaging", "Datasets"]),
         // Durable project state of the annotation cycle (SQLite).
         .target(name: "Project", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // Click-conditioned segmentation (f-BRS): clicks, robot clicker, model, predictor,
@@ -71,15 +73,17 @@ let package = Package(
         .target(name: "MetricsService", dependencies: ["Wire", "Metrics", "Imaging"]),
         .target(name: "InteractiveService", dependencies: ["ServiceKit", "Wire", "Interactive", "Artifacts", "Imaging", "Datasets"]),
         .target(name: "HoVerNetService", dependencies: ["ServiceKit", "Wire", "HoVerNet", "Artifacts", "Imaging", "Datasets"]),
-
         // MARK: Orchestration (the cycle; talks to services only through stages/clients)
         .target(name: "Orchestration", dependencies: ["Project"]),
+        .target(name: "SynthesisService", dependencies: ["ServiceKit", "Wire", "Synthesis", "Imaging"]),
+        .target(name: "RefinementService", dependencies: ["ServiceKit", "Wire", "Artifacts", "Refinement", "Datasets", "Imaging"]),
 
         // MARK: Clients and executables
         .target(name: "Clients", dependencies: ["Wire", "Imaging", "Metrics"]),
         .executableTarget(name: "AnnotatorCLI", dependencies: [
             "Clients", "Wire", "MetricsService", "Metrics", "Imaging", "Learning", "Datasets", "Orchestration", "Project", "HoVerNet", "Interactive",
             "HoVerNetService", "InteractiveService", "ServiceKit", "Artifacts",
+            "Synthesis", "Refinement", "SynthesisService", "RefinementService",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -88,6 +92,10 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "Metrics", "TestSupport"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Imaging", "TestSupport"]),
+        .testTarget(name: "RefinementTests", dependencies: ["Refinement", "Learning", "Imaging", "Datasets", "TestSupport"]),
+        .testTarget(name: "SynthesisServiceTests", dependencies: [
+            "SynthesisService", "RefinementService", "Synthesis", "Refinement", "ServiceKit", "Wire", "Imaging", "Datasets", "TestSupport",
+        ]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
         .testTarget(name: "InteractiveTests", dependencies: ["Interactive", "Learning", "Imaging", "Datasets", "TestSupport"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "TestSupport"]),

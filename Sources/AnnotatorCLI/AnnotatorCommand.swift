@@ -20,6 +20,8 @@ struct AnnotatorCommand: AsyncParsableCommand {
             CycleCommand.self,
             HoVerNetCommand.self,
             InteractiveCommand.self,
+            SynthCommand.self,
+            RefineCommand.self,
             BenchCommand.self,
         ])
 }

@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed: print figures (use --json for scripts).",
-        subcommands: [BenchRPC.self, BenchMetrics.self, BenchEngine.self, BenchImaging.self, BenchHoVerNet.self, BenchInteractive.self])
+        subcommands: [BenchRPC.self, BenchMetrics.self, BenchEngine.self, BenchImaging.self, BenchHoVerNet.self, BenchInteractive.self, BenchSynthesis.self])
 }
 
 struct BenchRPC: AsyncParsableCommand {

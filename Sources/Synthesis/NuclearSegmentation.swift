@@ -16,7 +16,7 @@ public enum NuclearSegmentation {
         public var nuclei: Mask
     }
 
-    public static func analyse(_ image: RGBImage, minimumArea: Int = 12) -> Analysis {
+    public static func analyse(_ image: RGBImage, minimumArea: Int = 30) -> Analysis {
         let stains = ColorDeconvolution.separate(image)
         let smoothed = GaussianBlur.apply(stains.hematoxylin, sigma: 1.0)
         let threshold = Otsu.threshold(smoothed)
@@ -43,8 +43,9 @@ public enum NuclearSegmentation {
         guard inside.count >= 16 else { return inner }
         // A one-row plane is enough for Otsu's histogram of the values.
         let innerThreshold = Otsu.threshold(try! Plane(width: inside.count, height: 1, storage: inside))
-        // Only the palest nuclear pixels drop out: keep values above the midpoint of the two levels.
-        let level = (analysis.threshold + innerThreshold) / 2
+        // Only the palest nuclear pixels drop out: keep values above a quarter of the way to
+        // the inner level (half-way keeps only the darkest chromatin: too dark a texture).
+        let level = analysis.threshold + (innerThreshold - analysis.threshold) / 4
         var mask = inner
         for index in mask.storage.indices where mask.storage[index] {
             mask.storage[index] = analysis.stains.hematoxylin.storage[index] > level

@@ -4,8 +4,9 @@ import Imaging
 /// Sizes, shapes and density of nuclei in a pool, estimated from the Otsu segmentation of
 /// its images (no masks are read). Synthetic nuclei are drawn from these.
 public struct PoolStatistics: Sendable, Equatable, Codable {
-    /// Areas (pixels) of the segmented nuclei between the 10th and 90th percentile: the
-    /// extremes are mostly specks and merged clusters, not single nuclei.
+    /// Areas (pixels) of the segmented nuclei between the 10th and 85th percentile: the
+    /// extremes are mostly fragments and merged clusters (touching nuclei segment as one),
+    /// not single nuclei.
     public var areas: [Double]
     /// Minor/major axis ratios (1 = circle) of the same nuclei, from second moments.
     public var axisRatios: [Double]
@@ -39,7 +40,7 @@ public struct PoolStatistics: Sendable, Equatable, Codable {
             throw .noUsableImages("no nuclei found by the Otsu segmentation of the hematoxylin channel")
         }
         measured.sort { $0.area < $1.area }
-        let low = measured.count / 10, high = max(low + 1, measured.count - measured.count / 10)
+        let low = measured.count / 10, high = max(low + 1, measured.count - measured.count * 15 / 100)
         let kept = Array(measured[low..<high])
         return PoolStatistics(areas: kept.map(\.area), axisRatios: kept.map(\.ratio),
                               nuclearCoverage: Double(nuclearPixels) / Double(tissuePixels),

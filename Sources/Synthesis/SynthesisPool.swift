@@ -16,6 +16,8 @@ public struct SynthesisPool: Sendable {
         /// Hematoxylin and eosin optical densities of sure nuclear pixels (sub-segmentation).
         public var nuclearHematoxylin: [Float]
         public var nuclearEosin: [Float]
+        /// The third (DAB) channel: residual in H&E, but it carries the hue of real nuclei.
+        public var nuclearResidual: [Float]
         /// The image's Otsu threshold on smoothed hematoxylin: above it a pixel reads as nuclear.
         public var threshold: Float
     }
@@ -75,17 +77,19 @@ public struct SynthesisPool: Sendable {
                 skipped.append((name, "no separable nuclei in the hematoxylin channel")); continue
             }
             // Sizes agree by construction (the mask comes from the image).
-            let background = try! Inpainting.telea(image, mask: removed, radius: parameters.inpaintingRadius)
+            let background = Self.background(image, removed: removed, radius: parameters.inpaintingRadius)
             let sure = NuclearSegmentation.subSegmentation(analysis)
-            var hSamples: [Float] = [], eSamples: [Float] = []
+            var hSamples: [Float] = [], eSamples: [Float] = [], dSamples: [Float] = []
             let sureIndices = sure.storage.indices.filter { sure.storage[$0] }
             let stride = max(1, sureIndices.count / parameters.samplesPerImage)
             for index in Swift.stride(from: 0, to: sureIndices.count, by: stride) {
                 hSamples.append(analysis.stains.hematoxylin.storage[sureIndices[index]])
                 eSamples.append(analysis.stains.eosin.storage[sureIndices[index]])
+                dSamples.append(analysis.stains.dab.storage[sureIndices[index]])
             }
             sources.append(Source(name: name, image: image, background: background, removed: removed,
-                                  nuclearHematoxylin: hSamples, nuclearEosin: eSamples, threshold: analysis.threshold))
+                                  nuclearHematoxylin: hSamples, nuclearEosin: eSamples,
+                                  nuclearResidual: dSamples, threshold: analysis.threshold))
             analyses.append(analysis)
             tissuePixels += Int(tissue * Double(image.width * image.height))
         }
@@ -96,5 +100,42 @@ public struct SynthesisPool: Sendable {
         self.sources = sources
         self.skipped = skipped
         self.statistics = try PoolStatistics.estimate(analyses, tissuePixels: tissuePixels)
+    }
+
+    /// Telea inpainting of the removed nuclei, each filled pixel then held within
+    /// ±`tolerance` of the smooth local colour of the known pixels around it (a normalised
+    /// convolution). Telea's gradient extrapolation overshoots in large holes next to dark
+    /// edges, painting saturated streaks no tissue has; the clamp keeps its texture and
+    /// drops the streaks.
+    static func background(_ image: RGBImage, removed: Mask, radius: Int, tolerance: Float = 15) -> RGBImage {
+        // Sizes agree by construction (the mask comes from the image).
+        var filled = try! Inpainting.telea(image, mask: removed, radius: radius)
+        let count = image.width * image.height
+        let known = removed.map { $0 ? Float(0) : Float(1) }
+        // Two scales: the fine one follows the tissue; the coarse one reaches the middle of
+        // large holes, where the fine one has no known pixel in range.
+        let scales = [6.0, 24.0].map { (sigma: $0, weight: GaussianBlur.apply(known, sigma: $0)) }
+        for channel in 0..<3 {
+            var values = Plane(width: image.width, height: image.height, repeating: 0)
+            var total = 0.0, knownCount = 0
+            for index in 0..<count where !removed.storage[index] {
+                values.storage[index] = Float(image.pixels[3 * index + channel])
+                total += Double(values.storage[index])
+                knownCount += 1
+            }
+            let fallback = Float(total / Double(max(1, knownCount)))
+            let smooth = scales.map { GaussianBlur.apply(values, sigma: $0.sigma) }
+            for index in 0..<count where removed.storage[index] {
+                var local = fallback
+                if scales[0].weight.storage[index] > 0.02 {
+                    local = smooth[0].storage[index] / scales[0].weight.storage[index]
+                } else if scales[1].weight.storage[index] > 1e-4 {
+                    local = smooth[1].storage[index] / scales[1].weight.storage[index]
+                }
+                let value = Float(filled.pixels[3 * index + channel])
+                filled.pixels[3 * index + channel] = UInt8(min(255, max(0, min(local + tolerance, max(local - tolerance, value))).rounded()))
+            }
+        }
+        return filled
     }
 }

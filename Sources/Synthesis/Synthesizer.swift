@@ -10,7 +10,7 @@ public struct Synthesizer: Sendable {
         /// Blur of the mask boundary (pixels) for the soft M of the composite.
         public var boundarySigma: Double = 1.0
         /// Smoothing of the sampled nuclear texture (pixels): chromatin grain, not white noise.
-        public var textureSigma: Double = 0.8
+        public var textureSigma: Double = 1.0
         /// Per-nucleus multiplicative variation of the hematoxylin density.
         public var stainVariation: ClosedRange<Float> = 0.8...1.2
         /// Fewer sure nuclear samples than this in an image: completed with H/E texture.
@@ -70,36 +70,39 @@ public struct Synthesizer: Sendable {
     /// raised to nuclear hematoxylin density instead.
     func nuclearTexture<G: RandomNumberGenerator>(source: SynthesisPool.Source, background: RGBImage, labels: LabelMap,
                                                   using rng: inout G) -> RGBImage {
-        var hSamples = source.nuclearHematoxylin, eSamples = source.nuclearEosin
+        var hSamples = source.nuclearHematoxylin, eSamples = source.nuclearEosin, dSamples = source.nuclearResidual
         if hSamples.count < configuration.minimumTextureSamples {
             for other in pool.sources where other.name != source.name {
                 hSamples += other.nuclearHematoxylin.prefix(2_000)
                 eSamples += other.nuclearEosin.prefix(2_000)
+                dSamples += other.nuclearResidual.prefix(2_000)
             }
         }
         let share = min(1, Float(hSamples.count) / Float(configuration.minimumTextureSamples))
         let backgroundStains = ColorDeconvolution.separate(background)
         let size = configuration.size, count = size * size
-        var h = Plane(width: size, height: size, repeating: 0), e = h
+        var h = Plane(width: size, height: size, repeating: 0), e = h, d = h
         let lift = max(0, source.threshold * 1.3 - mean(backgroundStains.hematoxylin.storage))
         for index in 0..<count {
             if !hSamples.isEmpty && Float.random(in: 0..<1, using: &rng) < share {
                 let pick = Int.random(in: 0..<hSamples.count, using: &rng)
                 h.storage[index] = hSamples[pick]
                 e.storage[index] = eSamples[pick]
+                d.storage[index] = dSamples[pick]
             } else {
                 h.storage[index] = backgroundStains.hematoxylin.storage[index] + lift
                 e.storage[index] = backgroundStains.eosin.storage[index]
+                d.storage[index] = backgroundStains.dab.storage[index]
             }
         }
         h = grain(h)
         e = grain(e)
+        d = grain(d)
         // Nuclei differ in how much stain they took up.
         var factors = [Float](repeating: 1, count: Int(labels.maxLabel) + 1)
         for label in factors.indices { factors[label] = Float.random(in: configuration.stainVariation, using: &rng) }
         for index in 0..<count { h.storage[index] = max(0, h.storage[index] * factors[Int(labels.storage[index])]) }
-        let dab = Plane(width: size, height: size, repeating: 0)
-        return ColorDeconvolution.combine(StainPlanes(hematoxylin: h, eosin: e, dab: dab))
+        return ColorDeconvolution.combine(StainPlanes(hematoxylin: h, eosin: e, dab: d))
     }
 
     /// Smooths white noise into grain and restores its standard deviation.
@@ -108,7 +111,7 @@ public struct Synthesizer: Sendable {
         let m = mean(plane.storage)
         let blurred = GaussianBlur.apply(plane, sigma: configuration.textureSigma)
         let before = deviation(plane.storage, m), after = deviation(blurred.storage, m)
-        let gain = after > 1e-6 ? min(3, before / after) * 0.6 : 1
+        let gain = after > 1e-6 ? min(3, before / after) * 0.4 : 1
         return blurred.map { max(0, m + ($0 - m) * gain) }
     }
 
