@@ -73,10 +73,12 @@ public final class InteractiveSession {
         current = next
         let mask = currentMask
         var area = 0, total: Float = 0
-        for py in 0..<image.height {
-            for px in 0..<image.width where mask[px, py] {
-                area += 1
-                total += current.probabilities.probability(x: px, y: py)
+        let p = current.probabilities, threshold = predictor.options.threshold
+        // Only the rectangle the object's windows covered can hold mask pixels.
+        for py in p.y..<(p.y + p.height) {
+            for px in p.x..<(p.x + p.width) {
+                let value = p.probability(x: px, y: py)
+                if value > threshold { area += 1; total += value }
             }
         }
         return ClickOutcome(mask: mask, area: area, meanProbability: area > 0 ? total / Float(area) : 0,
