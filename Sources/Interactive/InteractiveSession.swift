@@ -127,6 +127,16 @@ public final class InteractiveSession {
         return instances
     }
 
+    /// Replaces the committed nuclei, e.g. with a multi-nucleus (`segmentPoints`) result that
+    /// corrective clicks then refine through `edit(instance:)`.
+    public func adoptInstances(_ labels: LabelMap) throws(InteractiveError) {
+        guard labels.width == image.width, labels.height == image.height else {
+            throw .invalidArgument("instance map is \(labels.width)×\(labels.height), the image \(image.width)×\(image.height)")
+        }
+        instances = labels
+        nextID = labels.maxLabel + 1
+    }
+
     /// Takes nucleus `id` out of the instance map and makes it the current object, so
     /// corrective clicks refine it (its mask becomes the previous mask).
     public func edit(instance id: UInt32) throws(InteractiveError) {
