@@ -4,13 +4,14 @@ import Foundation
 import Imaging
 import Interactive
 import Learning
+import Metrics
 
 /// `annotator interactive ...`: the click-to-mask model without a service.
 struct InteractiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "interactive",
         abstract: "Interactive nuclei segmentation (f-BRS): train, evaluate with the robot clicker, one-shot click.",
-        subcommands: [InteractiveTrain.self, InteractiveEval.self, InteractiveClick.self])
+        subcommands: [InteractiveTrain.self, InteractiveEval.self, InteractiveClick.self, InteractivePoints.self])
 }
 
 struct InteractiveTrain: AsyncParsableCommand {
@@ -96,6 +97,7 @@ struct InteractiveEval: AsyncParsableCommand {
     var json = false
     @Option(help: "Also write per-nucleus results (JSON) here.")
     var details: String?
+    @OptionGroup var tuning: PredictorTuning
 
     struct Output: Encodable {
         var nuclei: Int, fbrs: Bool
@@ -105,7 +107,7 @@ struct InteractiveEval: AsyncParsableCommand {
     func run() async throws {
         Threads.count = threads
         let dataset = try pairedDataset(images: images, gt: gt)
-        let predictor = try InteractivePredictor(modelFile: URL(fileURLWithPath: model))
+        let predictor = try InteractivePredictor(modelFile: URL(fileURLWithPath: model), options: tuning.options())
         var options = NoCOptions()
         options.maxNuclei = maxNuclei
         options.useFBRS = !noFbrs
@@ -161,6 +163,7 @@ struct InteractiveClick: AsyncParsableCommand {
     var out: String
     @Flag(help: "Disable f-BRS.")
     var noFbrs = false
+    @OptionGroup var tuning: PredictorTuning
 
     func run() async throws {
         let parsed = try clicks.map { text -> Click in
@@ -171,7 +174,7 @@ struct InteractiveClick: AsyncParsableCommand {
             return Click(x: x, y: y, positive: parts[2] == "+")
         }
         guard !parsed.isEmpty else { throw CLIError("give at least one --click") }
-        var options = PredictorOptions()
+        var options = tuning.options()
         options.useFBRS = !noFbrs
         let predictor = try InteractivePredictor(modelFile: URL(fileURLWithPath: model), options: options)
         let session = InteractiveSession(image: try ImageFiles.readRGB(URL(fileURLWithPath: image)), predictor: predictor)
@@ -227,6 +230,91 @@ struct BenchInteractive: AsyncParsableCommand {
             try JSONOutput.print(results)
         } else {
             print(String(format: "%d clicks: p50 %.1f ms, p99 %.1f ms, mean %.1f ms per click", clicks, report.p50Ms, report.p99Ms, report.spcMs))
+        }
+    }
+}
+
+/// Zoom-in and f-BRS settings shared by the commands that predict (defaults: PredictorOptions).
+struct PredictorTuning: ParsableArguments {
+    @Option(help: "Window side (image px) around a first click.")
+    var firstWindow: Int?
+    @Option(help: "Later windows: bbox of mask and positive clicks times this.")
+    var expansion: Double?
+    @Option(help: "Smallest window side (image px).")
+    var minWindow: Int?
+    @Option(help: "f-BRS L2 weight on the scale/bias deviations.")
+    var fbrsLambda: Double?
+    @Option(help: "f-BRS: radius (network px) of the enforced disk around each click.")
+    var fbrsRadius: Double?
+    @Option(help: "Probability threshold of the mask.")
+    var threshold: Float?
+
+    func options() -> PredictorOptions {
+        var options = PredictorOptions()
+        if let firstWindow { options.firstClickWindow = firstWindow }
+        if let expansion { options.expansion = expansion }
+        if let minWindow { options.minimumWindow = minWindow }
+        if let fbrsLambda { options.fbrs.regularization = fbrsLambda }
+        if let fbrsRadius { options.fbrs.clickRadius = fbrsRadius }
+        if let threshold { options.threshold = threshold }
+        return options
+    }
+}
+
+struct InteractivePoints: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "points",
+        abstract: "Multi-nucleus mode: one click at each ground-truth nucleus's centre of a crop → instance map; AJI and time.",
+        discussion: """
+        For each image of --gt, the centred --crop × --crop region; the click of a nucleus is its \
+        innermost pixel (as the robot's first click). Nuclei cut by the crop border count too.
+        """)
+
+    @Option(help: "Model (.safetensors).")
+    var model: String
+    @Option(help: "Folder of images.")
+    var images: String
+    @Option(help: "Folder of instance label maps (same base names).")
+    var gt: String
+    @Option(help: "Crop side.")
+    var crop = 256
+    @Option(help: "Threads for the engine's kernels.")
+    var threads = 2
+    @OptionGroup var tuning: PredictorTuning
+    @Flag(help: "Print a JSON object.")
+    var json = false
+
+    func run() async throws {
+        Threads.count = threads
+        let dataset = try pairedDataset(images: images, gt: gt)
+        let predictor = try InteractivePredictor(modelFile: URL(fileURLWithPath: model), options: tuning.options())
+        var ajis: [Double] = [], times: [Double] = []
+        for sample in dataset.samples {
+            let pair = try dataset.load(sample)
+            let side = min(crop, pair.image.width, pair.image.height)
+            let rect = CropRect(x: (pair.image.width - side) / 2, y: (pair.image.height - side) / 2, width: side, height: side)
+            let cropped = try Crops.crop(pair, rect)
+            var points: [(x: Int, y: Int)] = []
+            for id in cropped.labels.instanceIDs {
+                let mask = cropped.labels.map { $0 == id }
+                let distance = DistanceTransform.euclidean(mask)
+                let index = distance.storage.indices.max { distance.storage[$0] < distance.storage[$1] }!
+                points.append((index % side, index / side))
+            }
+            let start = ContinuousClock.now
+            let labels = try predictor.segmentPoints(image: cropped.image, points: points)
+            times.append((ContinuousClock.now - start).milliseconds)
+            let scores = try SegmentationMetrics.evaluate(groundTruth: cropped.labels, prediction: labels)
+            ajis.append(scores.aji)
+            Console.note(String(format: "%@: %d nuclei, AJI %.3f, %.0f ms", sample.name, points.count, scores.aji, times.last!))
+        }
+        let result = ["aji": ajis.reduce(0, +) / Double(max(ajis.count, 1)), "ms_mean": times.reduce(0, +) / Double(max(times.count, 1)),
+                      "ms_max": times.max() ?? 0, "images": Double(ajis.count)]
+        if json {
+            try JSONOutput.print(result)
+        } else {
+            print(String(format: "%d crops of %d px: AJI %.3f, %.0f ms mean, %.0f ms max", ajis.count, crop, result["aji"]!,
+                         result["ms_mean"]!, result["ms_max"]!))
         }
     }
 }

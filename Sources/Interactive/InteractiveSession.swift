@@ -73,10 +73,12 @@ public final class InteractiveSession {
         current = next
         let mask = currentMask
         var area = 0, total: Float = 0
-        for py in 0..<image.height {
-            for px in 0..<image.width where mask[px, py] {
-                area += 1
-                total += current.probabilities.probability(x: px, y: py)
+        let p = current.probabilities, threshold = predictor.options.threshold
+        // Only the rectangle the object's windows covered can hold mask pixels.
+        for py in p.y..<(p.y + p.height) {
+            for px in p.x..<(p.x + p.width) {
+                let value = p.probability(x: px, y: py)
+                if value > threshold { area += 1; total += value }
             }
         }
         return ClickOutcome(mask: mask, area: area, meanProbability: area > 0 ? total / Float(area) : 0,
@@ -123,6 +125,16 @@ public final class InteractiveSession {
     public func finish() -> LabelMap {
         finishObject()
         return instances
+    }
+
+    /// Replaces the committed nuclei, e.g. with a multi-nucleus (`segmentPoints`) result that
+    /// corrective clicks then refine through `edit(instance:)`.
+    public func adoptInstances(_ labels: LabelMap) throws(InteractiveError) {
+        guard labels.width == image.width, labels.height == image.height else {
+            throw .invalidArgument("instance map is \(labels.width)×\(labels.height), the image \(image.width)×\(image.height)")
+        }
+        instances = labels
+        nextID = labels.maxLabel + 1
     }
 
     /// Takes nucleus `id` out of the instance map and makes it the current object, so

@@ -52,5 +52,12 @@ final class SessionTests: XCTestCase {
         let labels = try session.predictor.segmentPoints(image: session.image, points: [(16, 16), (44, 40)])
         XCTAssertTrue(labels.storage.allSatisfy { $0 <= 2 })
         XCTAssertThrowsError(try session.predictor.segmentPoints(image: session.image, points: [(-1, 0)]))
+        var adopted = labels
+        adopted[16, 16] = 2
+        try session.adoptInstances(adopted)
+        XCTAssertEqual(session.nextID, 3)
+        try session.edit(instance: 2)
+        XCTAssertFalse(session.instances.storage.contains(2))
+        XCTAssertThrowsError(try session.adoptInstances(LabelMap(width: 3, height: 3, repeating: 0)))
     }
 }
