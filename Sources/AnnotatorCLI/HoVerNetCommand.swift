@@ -65,6 +65,12 @@ struct HoVerNetTrain: AsyncParsableCommand {
     @Option(help: "Probability of an elastic deformation per patch.")
     var elastic = AugmentationOptions().elasticProbability
 
+    @Option(help: "HED jitter: ± relative scale of each stain density.")
+    var hedScale = AugmentationOptions().hedScale
+
+    @Option(help: "HED jitter: ± shift of each stain density (rgb2hed units; nuclei are ~0.05).")
+    var hedShift = AugmentationOptions().hedShift
+
     @Option(help: "Encoder widths, comma-separated (architecture).")
     var widths = HoVerNetConfiguration().widths.map(String.init).joined(separator: ",")
 
@@ -108,6 +114,8 @@ struct HoVerNetTrain: AsyncParsableCommand {
         options.learningRate = lr
         options.validationEvery = validateEvery
         options.augmentation.elasticProbability = elastic
+        options.augmentation.hedScale = hedScale
+        options.augmentation.hedShift = hedShift
         options.initialModel = self.`init`.map { URL(fileURLWithPath: $0) }
         options.resume = resume.map { URL(fileURLWithPath: $0) }
         Console.note("hovernet: \(train.pairs.count) training image(s)"

@@ -59,9 +59,13 @@ public struct TrainingSet: Sendable {
 public struct AugmentationOptions: Codable, Sendable, Equatable {
     /// Random horizontal flips and rotations by multiples of 90°.
     public var flipsAndRotations = true
-    /// H&E(D) colour jitter: scales 1 ± hedScale and shifts ± hedShift per stain density.
+    /// H&E(D) colour jitter: scales 1 ± hedScale and shifts ± hedShift per stain density,
+    /// in scikit-image's `rgb2hed` units (optical density / ln 10⁶ ≈ OD / 13.8), where the
+    /// hematoxylin of a nucleus is only ~0.05: a shift of 0.05 (Tellez's "light" setting
+    /// read in these units) changes pixels by 50–90 grey levels on MoNuSeg and can erase
+    /// nuclei, while 0.01 changes them by ~14.
     public var hedScale: Float = 0.05
-    public var hedShift: Float = 0.05
+    public var hedShift: Float = 0.01
     /// Probability of an elastic deformation (alpha, sigma in pixels); off by default
     /// because it is the slowest augmentation on CPU.
     public var elasticProbability: Double = 0
