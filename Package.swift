@@ -43,6 +43,8 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CImageCodecs"]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         .target(name: "Artifacts"),
+        // The seeded generator every reproducible run uses.
+        .target(name: "Randomness"),
         // Tensors, autograd and CPU kernels over OpenBLAS; no I/O beyond weight files.
         .target(name: "Learning", dependencies: ["CBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
@@ -51,16 +53,16 @@ let package = Package(
         .target(name: "Metrics", dependencies: ["Imaging"]),
         .target(name: "Datasets", dependencies: ["Imaging"]),
         // HoVer-Net: model, targets, losses, training, tiled inference, post-processing.
-        .target(name: "HoVerNet", dependencies: ["Learning", "Imaging", "Datasets", "Metrics"]),
+        .target(name: "HoVerNet", dependencies: ["Randomness", "Learning", "Imaging", "Datasets", "Metrics"]),
         // Initial synthesis of (image, instance mask) pairs from unannotated images.
-        .target(name: "Synthesis", dependencies: ["Imaging", "Datasets"]),
+        .target(name: "Synthesis", dependencies: ["Randomness", "Imaging", "Datasets"]),
         // SimGAN refiner and discriminator, importance weights, the realism measure.
         .target(name: "Refinement", dependencies: ["Learning", "Imaging", "Datasets"]),
         // Durable project state of the annotation cycle (SQLite).
         .target(name: "Project", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // Click-conditioned segmentation (f-BRS): clicks, robot clicker, model, predictor,
         // training and NoC evaluation. The interactive service wraps it.
-        .target(name: "Interactive", dependencies: ["Learning", "Imaging", "Datasets", "Metrics"]),
+        .target(name: "Interactive", dependencies: ["Randomness", "Learning", "Imaging", "Datasets", "Metrics"]),
 
         // MARK: Wire
         .target(name: "Wire", dependencies: [
@@ -83,15 +85,15 @@ let package = Package(
         .executableTarget(name: "AnnotatorCLI", dependencies: [
             "Clients", "Wire", "MetricsService", "Metrics", "Imaging", "Learning", "Datasets", "Orchestration", "Project", "HoVerNet", "Interactive",
             "HoVerNetService", "InteractiveService", "ServiceKit", "Artifacts",
-            "Synthesis", "Refinement", "SynthesisService", "RefinementService",
+            "Synthesis", "Refinement", "SynthesisService", "RefinementService", "Randomness",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: Tests (mirror the modules)
-        .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Imaging", "Randomness"], path: "Tests/TestSupport"),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "Metrics", "TestSupport"]),
-        .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Imaging", "TestSupport"]),
+        .testTarget(name: "SynthesisTests", dependencies: ["Randomness", "Synthesis", "Imaging", "TestSupport"]),
         .testTarget(name: "RefinementTests", dependencies: ["Refinement", "Learning", "Imaging", "Datasets", "TestSupport"]),
         .testTarget(name: "SynthesisServiceTests", dependencies: [
             "SynthesisService", "RefinementService", "Synthesis", "Refinement", "ServiceKit", "Wire", "Imaging", "Datasets", "TestSupport",
@@ -99,7 +101,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
         .testTarget(name: "InteractiveTests", dependencies: ["Interactive", "Learning", "Imaging", "Datasets", "TestSupport"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "TestSupport"]),
-        .testTarget(name: "HoVerNetTests", dependencies: ["HoVerNet", "Learning", "Imaging", "Datasets", "Metrics", "TestSupport"]),
+        .testTarget(name: "HoVerNetTests", dependencies: ["Randomness", "HoVerNet", "Learning", "Imaging", "Datasets", "Metrics", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ZeroMQ", "TestSupport"]),
         .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "Project", "TestSupport"]),
         .testTarget(name: "ProjectTests", dependencies: ["Project", "TestSupport"]),

@@ -3,6 +3,7 @@ import Foundation
 import Learning
 #if canImport(Glibc)
 import Glibc
+import Randomness
 #endif
 
 /// `annotator bench engine`: the DESIGN.md reference workload on the learning engine.
@@ -55,7 +56,7 @@ struct BenchEngine: AsyncParsableCommand {
             Console.note("note: OpenBLAS runs its \(Threads.blasCoreName) kernels; this CPU supports \(best) " +
                          "(OPENBLAS_CORETYPE=\(best) before starting is faster here)")
         }
-        var generator = SplitMix(seed: 1)
+        var generator = SplitMix64(seed: 1)
         let bilinear = upsample == "bilinear"
         func block(_ name: String, _ cin: Int, _ cout: Int) -> [(String, Module)] {
             guard batchNorm else { return [(name, Conv2d(cin, cout, kernel: 3, activation: .relu, using: &generator))] }
@@ -175,15 +176,3 @@ enum JSONValue: Encodable, CustomStringConvertible {
     }
 }
 
-/// SplitMix64, so the benchmark's weights and data are the same on every run.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

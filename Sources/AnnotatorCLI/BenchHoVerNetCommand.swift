@@ -5,6 +5,7 @@ import Imaging
 import Learning
 #if canImport(Glibc)
 import Glibc
+import Randomness
 #endif
 
 /// `annotator bench hovernet`: training throughput, whole-image inference and

@@ -1,4 +1,5 @@
 import Learning
+import Randomness
 
 /// 3×3 conv (no bias: BN follows) + batch norm + ReLU, repeated.
 final class ConvBlock: Module {
@@ -168,17 +169,3 @@ public final class HoVerNetModel: Module {
     }
 }
 
-/// SplitMix64: a small seeded generator so weights, crops and augmentations repeat exactly.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

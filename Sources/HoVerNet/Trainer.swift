@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import Learning
 import Metrics
+import Randomness
 
 /// Supervised training of a HoVerNet model: random augmented patches, Adam with linear
 /// warm-up and cosine decay, validation on held-out images with the project's metrics,

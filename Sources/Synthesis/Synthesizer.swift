@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Randomness
 
 /// Initial synthesis (Hou et al., CVPR 2019): random nuclear masks from the pool's
 /// statistics, painted with real nuclear texture over a real background whose nuclei were

@@ -1,6 +1,7 @@
 import Imaging
 import Learning
 import XCTest
+import Randomness
 @testable import HoVerNet
 
 final class InferenceTests: XCTestCase {

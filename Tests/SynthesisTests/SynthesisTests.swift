@@ -3,6 +3,7 @@ import Imaging
 import Synthesis
 import TestSupport
 import XCTest
+import Randomness
 
 final class SynthesisTests: XCTestCase {
     func testPoolStatisticsFindTheNuclei() throws {

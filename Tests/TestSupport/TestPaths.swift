@@ -1,4 +1,5 @@
 import Foundation
+import Randomness
 
 /// Where tests find the repository's fixtures and the optional shared data set.
 public enum TestPaths {
@@ -32,17 +33,5 @@ public enum TestPaths {
     }
 }
 
-/// A small deterministic generator (SplitMix64) so tests never depend on the system RNG.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// Tests seed the project's generator so they never depend on the system RNG.
+public typealias SeededGenerator = SplitMix64

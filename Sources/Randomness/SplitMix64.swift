@@ -1,5 +1,6 @@
-/// SplitMix64: a tiny seeded generator, so a synthetic pair depends on its seed alone and
-/// never on the platform's system generator.
+/// SplitMix64: the project's one seeded generator. Weights, crops, augmentations, click
+/// samples and synthetic pairs depend on their seed alone, never on the platform's system
+/// generator, so runs repeat exactly across machines.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
@@ -14,7 +15,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// A generator for item `index` of a run seeded with `seed`: items are independent of
-    /// each other, so pair 7 is the same whether or not pairs 0–6 were made.
+    /// each other, so (say) synthetic pair 7 is the same whether or not pairs 0–6 were made.
     public static func forItem(_ index: Int, of seed: UInt64) -> SplitMix64 {
         var mixer = SplitMix64(seed: seed ^ (UInt64(truncatingIfNeeded: index) &* 0xD1B5_4A32_D192_ED03))
         return SplitMix64(seed: mixer.next())
