@@ -84,7 +84,7 @@ public enum ImageCodec {
             }
         }
         guard status == 0, let pixels = raster.pixels else {
-            throw .corrupt(format: format.rawValue.uppercased(), detail: String(cString: message))
+            throw .corrupt(format: format.rawValue.uppercased(), detail: Self.text(message))
         }
         defer { ann_free(pixels) }
         let sampleCount = Int(raster.width) * Int(raster.height) * Int(raster.channels)
@@ -127,10 +127,16 @@ public enum ImageCodec {
         case let .uint16(values): values.withUnsafeBytes { body($0.baseAddress, &output, &length, &message, message.count) }
         }
         guard status == 0, let output else {
-            throw .unsupported("cannot encode \(format): \(String(cString: message))")
+            throw .unsupported("cannot encode \(format): \(Self.text(message))")
         }
         defer { ann_free(output) }
         return Data(bytes: output, count: length)
+    }
+
+    /// A C message buffer as text (up to its terminating zero).
+    private static func text(_ buffer: [CChar]) -> String {
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func hexPrefix(_ data: Data) -> String {
