@@ -10,12 +10,7 @@ endpoint="ipc://$socket"
 "$annotator" serve metrics --bind "$endpoint" 2>/tmp/annotator-c-test-server.log &
 server=$!
 trap 'kill -9 $server 2>/dev/null || true; rm -f "$socket"' EXIT
-ready=0
-for _ in $(seq 1 100); do
-    if "$annotator" health "$endpoint" --timeout 1 >/dev/null 2>&1; then ready=1; break; fi
-    sleep 0.1
-done
-if [[ $ready -ne 1 ]]; then echo "error: the metrics service did not come up on $endpoint" >&2; exit 1; fi
+scripts/wait-for-service.sh "$annotator" "$endpoint" metrics
 "$c_test" "$endpoint" "$fixtures"
 kill -TERM $server
 status=0
@@ -35,12 +30,7 @@ socket2=$(mktemp -u /tmp/annotator-c-test-XXXXXX.sock)
 "$annotator" serve interactive --bind "ipc://$socket2" --model "$model" --store "$(mktemp -d)" 2>/tmp/annotator-c-test-interactive.log &
 interactive=$!
 trap 'kill -9 $server $interactive 2>/dev/null || true; rm -f "$socket" "$socket2" "$model"' EXIT
-ready=0
-for _ in $(seq 1 100); do
-    if "$annotator" health "ipc://$socket2" --timeout 1 >/dev/null 2>&1; then ready=1; break; fi
-    sleep 0.1
-done
-if [[ $ready -ne 1 ]]; then echo "error: the interactive service did not come up" >&2; exit 1; fi
+scripts/wait-for-service.sh "$annotator" "ipc://$socket2" interactive
 image=$(ls Samples/monuseg-mini/images/*.png | head -1)
 result=$("$c_build/interactive_click" "ipc://$socket2" "$image" 128 128)
 echo "c-client interactive: $result"

@@ -8,12 +8,7 @@ endpoint="ipc://$socket"
 "$annotator" serve metrics --bind "$endpoint" &
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -f "$socket"' EXIT
-ready=0
-for _ in $(seq 1 100); do
-    if "$annotator" health "$endpoint" --timeout 1 >/dev/null 2>&1; then ready=1; break; fi
-    sleep 0.1
-done
-if [[ $ready -ne 1 ]]; then echo "error: the metrics service did not come up on $endpoint" >&2; exit 1; fi
+scripts/wait-for-service.sh "$annotator" "$endpoint" metrics
 "$annotator" health "$endpoint"
 "$annotator" metrics --gt Samples/metrics/gt --pred Samples/metrics/pred --endpoint "$endpoint"
 # The classical baseline on the bundled MoNuSeg crops, scored against their label maps.

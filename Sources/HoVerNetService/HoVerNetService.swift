@@ -143,8 +143,7 @@ public final class HoVerNetService: Sendable {
         response.instances = Annotator_V1_LabelMap(segmentation.labels, name: request.image.name)
         response.uncertainty = segmentation.uncertainty
         response.instanceCount = UInt32(segmentation.labels.instanceIDs.count)
-        let elapsed = ContinuousClock.now - started
-        response.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        response.seconds = (ContinuousClock.now - started).inSeconds
         return response
     }
 

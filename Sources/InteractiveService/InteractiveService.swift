@@ -114,8 +114,7 @@ public final class InteractiveService: Sendable {
         response.sessionID = id
         response.width = UInt32(image.width)
         response.height = UInt32(image.height)
-        let timeout = configuration.sessions.idleTimeout.components
-        response.idleTimeoutSeconds = Double(timeout.seconds) + Double(timeout.attoseconds) / 1e18
+        response.idleTimeoutSeconds = configuration.sessions.idleTimeout.inSeconds
         return response
     }
 
@@ -130,8 +129,7 @@ public final class InteractiveService: Sendable {
                 try change(box)
                 var reply = box.currentObject()
                 reply.sequence = sequence
-                let elapsed = ContinuousClock.now - started
-                reply.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                reply.seconds = (ContinuousClock.now - started).inSeconds
                 return reply
             }
         }
@@ -164,8 +162,7 @@ public final class InteractiveService: Sendable {
         }
         var response = Annotator_V1_SegmentPointsResponse()
         response.instances = Annotator_V1_LabelMap(labels, name: request.image.name)
-        let elapsed = ContinuousClock.now - started
-        response.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        response.seconds = (ContinuousClock.now - started).inSeconds
         return response
     }
 
@@ -202,8 +199,7 @@ public final class SessionBox: @unchecked Sendable {
     let session: InteractiveSession
     let useFBRS: Bool
     var accepted: [(label: UInt32, clicks: [Click])] = []
-    private var sequence: UInt64 = 0
-    private var lastReply: Annotator_V1_ObjectMask?
+    private var calls = SequenceGate<Annotator_V1_ObjectMask>()
     private let lock = NSLock()
 
     init(session: InteractiveSession, useFBRS: Bool) {
@@ -215,14 +211,7 @@ public final class SessionBox: @unchecked Sendable {
                _ change: () throws(RPCError) -> Annotator_V1_ObjectMask) throws(RPCError) -> Annotator_V1_ObjectMask {
         lock.lock()
         defer { lock.unlock() }
-        if requested == sequence, let lastReply { return lastReply }
-        guard requested == sequence + 1 else {
-            throw .failedPrecondition("session \(sessionID) expects sequence \(sequence + 1), got \(requested)")
-        }
-        let reply = try change()
-        sequence = requested
-        lastReply = reply
-        return reply
+        return try calls.apply(requested, session: sessionID, change)
     }
 
     /// The current object's mask over its bounding box.

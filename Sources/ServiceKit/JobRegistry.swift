@@ -238,8 +238,7 @@ public final class JobRegistry: Sendable {
         var status = job.status
         if let started = job.started {
             let end = job.finished ?? .now
-            let elapsed = end - started
-            status.elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            status.elapsedSeconds = (end - started).inSeconds
             if status.state == .running, status.progress > 0.001 {
                 status.etaSeconds = status.elapsedSeconds * (1 - status.progress) / status.progress
             }

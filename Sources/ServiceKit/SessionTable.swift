@@ -29,8 +29,7 @@ public struct SessionTable<State, Reply> {
     struct Entry {
         var state: State
         var lastUsed: ContinuousClock.Instant
-        var sequence: UInt64 = 0
-        var lastReply: Reply?
+        var calls = SequenceGate<Reply>()
     }
 
     public let configuration: Configuration
@@ -66,15 +65,7 @@ public struct SessionTable<State, Reply> {
     public mutating func apply(_ id: String, sequence: UInt64,
                                _ change: (inout State) throws(RPCError) -> Reply) throws(RPCError) -> Reply {
         var entry = try touch(id)
-        if sequence == entry.sequence, let reply = entry.lastReply {
-            return reply  // a retry of the call already applied
-        }
-        guard sequence == entry.sequence + 1 else {
-            throw .failedPrecondition("session \(id) expects sequence \(entry.sequence + 1), got \(sequence)")
-        }
-        let reply = try change(&entry.state)
-        entry.sequence = sequence
-        entry.lastReply = reply
+        let reply = try entry.calls.apply(sequence, session: id) { () throws(RPCError) -> Reply in try change(&entry.state) }
         entries[id] = entry
         return reply
     }

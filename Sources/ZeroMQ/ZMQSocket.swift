@@ -163,14 +163,6 @@ public final class ZMQSocket {
         return ReceivedMessage(frames: frames, totalBytes: totalBytes, exceededLimit: truncated)
     }
 
-    /// Whether a message is waiting, without receiving it.
-    public var hasIncoming: Bool {
-        var events: Int32 = 0
-        var size = MemoryLayout<Int32>.size
-        guard zmq_getsockopt(raw, ZMQ_EVENTS, &events, &size) == 0 else { return false }
-        return events & Int32(ZMQ_POLLIN) != 0
-    }
-
     public struct ReceivedMessage {
         public var frames: [Data]
         public var totalBytes: Int

@@ -53,6 +53,22 @@ static ann_status read_object(ann_client *client, const uint8_t *reply, size_t l
     return ANN_STATUS_OK;
 }
 
+/* Sends a packed mutating call; on success reads the object (when `mask` is given) and
+ * advances the session's sequence. Takes ownership of `body`. */
+static ann_status mutate(ann_client *client, ann_session *session, const char *method, uint8_t *body, size_t length,
+                         ann_object_mask *mask) {
+    if (!body) return out_of_memory(client);
+    uint8_t *reply;
+    size_t reply_length;
+    ann_status status = ann_call(client, method, body, length, NULL, NULL, 0, &reply, &reply_length);
+    free(body);
+    if (status != ANN_STATUS_OK) return status;
+    status = mask ? read_object(client, reply, reply_length, mask) : ANN_STATUS_OK;
+    free(reply);
+    if (status == ANN_STATUS_OK) session->sequence++;
+    return status;
+}
+
 ann_status ann_session_open(ann_client *client, const uint8_t *rgb, uint32_t width, uint32_t height,
                             ann_session *session) {
     memset(session, 0, sizeof(*session));
@@ -99,16 +115,7 @@ ann_status ann_session_click(ann_client *client, ann_session *session, uint32_t 
     uint8_t *body;
     size_t length;
     PACK(click_request, &request, body, length);
-    if (!body) return out_of_memory(client);
-    uint8_t *reply;
-    size_t reply_length;
-    ann_status status = ann_call(client, "Click", body, length, NULL, NULL, 0, &reply, &reply_length);
-    free(body);
-    if (status != ANN_STATUS_OK) return status;
-    status = read_object(client, reply, reply_length, mask);
-    free(reply);
-    if (status == ANN_STATUS_OK) session->sequence++;
-    return status;
+    return mutate(client, session, "Click", body, length, mask);
 }
 
 ann_status ann_session_undo(ann_client *client, ann_session *session, ann_object_mask *mask) {
@@ -118,16 +125,7 @@ ann_status ann_session_undo(ann_client *client, ann_session *session, ann_object
     uint8_t *body;
     size_t length;
     PACK(undo_request, &request, body, length);
-    if (!body) return out_of_memory(client);
-    uint8_t *reply;
-    size_t reply_length;
-    ann_status status = ann_call(client, "Undo", body, length, NULL, NULL, 0, &reply, &reply_length);
-    free(body);
-    if (status != ANN_STATUS_OK) return status;
-    status = read_object(client, reply, reply_length, mask);
-    free(reply);
-    if (status == ANN_STATUS_OK) session->sequence++;
-    return status;
+    return mutate(client, session, "Undo", body, length, mask);
 }
 
 ann_status ann_session_accept(ann_client *client, ann_session *session) {
@@ -137,15 +135,7 @@ ann_status ann_session_accept(ann_client *client, ann_session *session) {
     uint8_t *body;
     size_t length;
     PACK(accept_object_request, &request, body, length);
-    if (!body) return out_of_memory(client);
-    uint8_t *reply;
-    size_t reply_length;
-    ann_status status = ann_call(client, "AcceptObject", body, length, NULL, NULL, 0, &reply, &reply_length);
-    free(body);
-    if (status != ANN_STATUS_OK) return status;
-    free(reply);
-    session->sequence++;
-    return ANN_STATUS_OK;
+    return mutate(client, session, "AcceptObject", body, length, NULL);
 }
 
 ann_status ann_session_finish(ann_client *client, ann_session *session, uint32_t **labels, uint32_t *instance_count) {
