@@ -77,13 +77,17 @@ let package = Package(
         .target(name: "HoVerNetService", dependencies: ["ServiceKit", "Wire", "HoVerNet", "Artifacts", "Imaging", "Datasets"]),
         // MARK: Orchestration (the cycle; talks to services only through stages/clients)
         .target(name: "Orchestration", dependencies: ["Project"]),
+        // The cycle's stages done by the services, through their clients only.
+        .target(name: "Orchestrator", dependencies: [
+            "Orchestration", "Project", "Clients", "Wire", "Datasets", "Imaging", "Interactive", "Artifacts", "Randomness",
+        ]),
         .target(name: "SynthesisService", dependencies: ["ServiceKit", "Wire", "Synthesis", "Imaging"]),
         .target(name: "RefinementService", dependencies: ["ServiceKit", "Wire", "Artifacts", "Refinement", "Datasets", "Imaging"]),
 
         // MARK: Clients and executables
         .target(name: "Clients", dependencies: ["Wire", "Imaging", "Metrics"]),
         .executableTarget(name: "AnnotatorCLI", dependencies: [
-            "Clients", "Wire", "MetricsService", "Metrics", "Imaging", "Learning", "Datasets", "Orchestration", "Project", "HoVerNet", "Interactive",
+            "Clients", "Wire", "MetricsService", "Orchestrator", "Metrics", "Imaging", "Learning", "Datasets", "Orchestration", "Project", "HoVerNet", "Interactive",
             "HoVerNetService", "InteractiveService", "ServiceKit", "Artifacts",
             "Synthesis", "Refinement", "SynthesisService", "RefinementService", "Randomness",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -104,6 +108,10 @@ let package = Package(
         .testTarget(name: "HoVerNetTests", dependencies: ["Randomness", "HoVerNet", "Learning", "Imaging", "Datasets", "Metrics", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ZeroMQ", "TestSupport"]),
         .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "Project", "TestSupport"]),
+        .testTarget(name: "OrchestratorTests", dependencies: [
+            "Orchestrator", "Orchestration", "Project", "Clients", "Wire", "Datasets", "Imaging", "Interactive", "TestSupport",
+            "SynthesisService", "RefinementService", "InteractiveService", "HoVerNetService", "MetricsService",
+        ]),
         .testTarget(name: "ProjectTests", dependencies: ["Project", "TestSupport"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "TestSupport"]),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "Wire", "TestSupport"]),

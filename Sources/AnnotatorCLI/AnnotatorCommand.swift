@@ -11,6 +11,7 @@ struct AnnotatorCommand: AsyncParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [
+            RunCommand.self,
             ServeCommand.self,
             HealthCommand.self,
             InfoCommand.self,

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import Orchestration
+import Orchestrator
 import Project
 
 struct CycleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cycle",
-        abstract: "Inspect an annotation project: status and report of its cycles.",
-        subcommands: [CycleStatus.self, CycleReportCommand.self])
+        abstract: "Inspect or continue an annotation project: status, resume, report.",
+        subcommands: [CycleStatus.self, CycleResume.self, CycleReportCommand.self])
 }
 
 struct ProjectOption: ParsableArguments {
@@ -71,18 +72,35 @@ struct CycleReportCommand: AsyncParsableCommand {
         let store = try options.open()
         let report = try CycleReport(project: store)
         if let out {
-            let folder = URL(fileURLWithPath: out)
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let overlays = (try? FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("overlays").path))?
-                .filter { $0.hasSuffix(".png") }.sorted() ?? []
-            let page = report.html(images: overlays.map { (caption: $0, path: "overlays/\($0)") })
-            try Data(page.utf8).write(to: folder.appendingPathComponent("index.html"), options: .atomic)
-            if !json { print("wrote \(folder.appendingPathComponent("index.html").path)") }
+            let page = try CycleExecution.writeReport(report, workspace: try RunSettings.load(from: store)?.workspace,
+                                                      to: URL(fileURLWithPath: out))
+            if !json { print("wrote \(page.path)") }
         }
         if json {
             try JSONOutput.print(report)
         } else if out == nil {
             print(report.table)
         }
+    }
+}
+
+struct CycleResume: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume",
+        abstract: "Continue a project's cycles after the last completed step, with the settings it was started with.")
+
+    @OptionGroup var options: ProjectOption
+
+    @OptionGroup var connection: CycleConnectionOptions
+
+    @Flag(help: "Print the cycles as JSON at the end.")
+    var json = false
+
+    func run() async throws {
+        let store = try options.open()
+        guard let settings = try RunSettings.load(from: store) else {
+            throw CLIError("\(options.project) has no run settings: start it with `annotator run --project \(options.project)`")
+        }
+        try await CycleExecution.run(settings: settings, store: store, connection: connection, json: json)
     }
 }

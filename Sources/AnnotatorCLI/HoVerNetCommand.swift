@@ -257,7 +257,7 @@ extension HoVerNetTrain {
         let started = try await client.train(request)
         Console.note("hovernet: job \(started.jobID) started on \(endpoint)")
         var lastStep: UInt64 = 0
-        let ended = try await client.wait(started.jobID, every: .seconds(2)) { status in
+        let ended = try await client.jobs.wait(started.jobID, every: .seconds(2)) { status in
             if status.step != lastStep, !status.message.isEmpty {
                 lastStep = status.step
                 Console.note(status.message)

@@ -15,28 +15,8 @@ public struct HoVerNetClient: Sendable {
         try await rpc.unary("Train", request, options: CallOptions(timeout: .seconds(600)))
     }
 
-    public func job(_ id: String) async throws(RPCError) -> Annotator_V1_JobStatus {
-        var request = Annotator_V1_GetJobRequest()
-        request.jobID = id
-        return try await rpc.unary("GetJob", request, options: .idempotent)
-    }
-
-    public func cancel(_ id: String) async throws(RPCError) -> Annotator_V1_JobStatus {
-        var request = Annotator_V1_CancelJobRequest()
-        request.jobID = id
-        return try await rpc.unary("CancelJob", request, options: .idempotent)
-    }
-
-    /// Polls a job until it ends, reporting each status.
-    public func wait(_ id: String, every interval: Duration = .seconds(1),
-                     progress: (Annotator_V1_JobStatus) -> Void = { _ in }) async throws(RPCError) -> Annotator_V1_JobStatus {
-        while true {
-            let status = try await job(id)
-            progress(status)
-            if [.succeeded, .failed, .cancelled].contains(status.state) { return status }
-            do { try await Task.sleep(for: interval) } catch { throw RPCError(.cancelled, "waiting for job \(id) cancelled") }
-        }
-    }
+    /// GetJob, CancelJob and polling for this service's jobs.
+    public var jobs: JobsClient { JobsClient(rpc: rpc) }
 
     /// Segments one image with a model the service holds (or can read at `model.uri`).
     public func infer(_ image: RGBImage, name: String = "", model: Annotator_V1_ArtifactRef,

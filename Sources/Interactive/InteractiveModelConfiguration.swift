@@ -24,7 +24,7 @@ public struct InteractiveModelConfiguration: Codable, Sendable, Equatable {
 
     public init() {}
 
-    func validate() throws(InteractiveError) {
+    public func validate() throws(InteractiveError) {
         guard inputSize >= 16, inputSize % 4 == 0 else {
             throw .invalidArgument("inputSize \(inputSize) must be a multiple of 4 and at least 16")
         }

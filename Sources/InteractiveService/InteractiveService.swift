@@ -95,6 +95,9 @@ public final class InteractiveService: Sendable {
         service.method("SegmentPoints", idempotent: true) { (request: Annotator_V1_SegmentPointsRequest, context) in
             try await self.segmentPoints(request, context: context)
         }
+        service.method("Train", idempotent: false) { (request: Annotator_V1_InteractiveTrainRequest, _) in
+            try self.startTraining(request)
+        }
         jobs.register(into: &service)
         return service
     }

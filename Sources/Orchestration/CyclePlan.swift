@@ -12,8 +12,12 @@ public struct CyclePlan: Codable, Sendable, Equatable {
     public var syntheticCount = 300
     /// Training budgets per stage, in minutes (wall clock).
     public var budgets = StageBudgets()
-    /// Clicks the annotator may spend on one nucleus. Default 3.
-    public var clicksPerNucleus = 3
+    /// Clicks the annotator may spend on one nucleus. Default 2 (the report's budget).
+    public var clicksPerNucleus = 2
+    /// Later cycles train on at most this many synthetic pairs plus the annotated crops,
+    /// repeated to make `realShare` of the samples. Defaults 100 and 0.5.
+    public var mixSyntheticLimit = 100
+    public var realShare = 0.5
     public var seed: UInt64 = 0
 
     public init() {}
@@ -24,6 +28,14 @@ public struct CyclePlan: Codable, Sendable, Equatable {
         guard cropsPerCycle >= 1 else { throw .invalidPlan("crops per cycle must be at least 1") }
         guard syntheticCount >= 1 else { throw .invalidPlan("synthetic count must be at least 1") }
         guard clicksPerNucleus >= 1 else { throw .invalidPlan("clicks per nucleus must be at least 1") }
+        guard mixSyntheticLimit >= 1 else { throw .invalidPlan("the training mix needs at least 1 synthetic pair") }
+        guard realShare > 0, realShare < 1 else { throw .invalidPlan("the real share of the training mix must be in (0, 1)") }
+        let minutes = [budgets.refinerMinutes, budgets.interactiveFirstMinutes, budgets.interactiveMinutes,
+                       budgets.hovernetFirstMinutes, budgets.hovernetMinutes]
+        guard minutes.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw .invalidPlan("training budgets must be minutes ≥ 0") }
+        guard budgets.interactiveFirstMinutes > 0, budgets.hovernetFirstMinutes > 0 else {
+            throw .invalidPlan("cycle 1 must train both models (budgets > 0)")
+        }
     }
 }
 
@@ -35,7 +47,8 @@ public enum CropSelection: String, Codable, Sendable, CaseIterable {
 
 /// Minutes of training per stage and cycle.
 public struct StageBudgets: Codable, Sendable, Equatable {
-    /// GAN refiner (cycle 1 only). Default 10.
+    /// GAN refiner (cycle 1 only); 0 skips refinement (models train on the initial
+    /// syntheses). Default 10.
     public var refinerMinutes = 10.0
     /// Interactive model: cycle 1, then each fine-tuning. Default 8 and 3.
     public var interactiveFirstMinutes = 8.0

@@ -10,8 +10,12 @@ public struct CycleState: Codable, Sendable, Equatable {
     /// Folder dataset of every accepted annotation so far (masks made with clicks, never
     /// copied from ground truth).
     public var annotatedDataset: String?
+    /// Models by SHA-256 digest.
     public var interactiveModel: String?
     public var hovernetModel: String?
+    /// Where each model can be read (digest → path on the shared volume), so that any
+    /// instance of a service can load a model another instance trained.
+    public var artifactPaths: [String: String]?
     public var clicks = 0
     public var annotatedNuclei = 0
 

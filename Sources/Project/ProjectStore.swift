@@ -81,6 +81,12 @@ public final class ProjectStore: Sendable {
                 table.column("completedAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v2-settings") { db in
+            try db.create(table: "setting") { table in
+                table.primaryKey("key", .text)
+                table.column("value", .text).notNull()
+            }
+        }
         return migrator
     }
 
@@ -175,5 +181,19 @@ public final class ProjectStore: Sendable {
 
     public func cycles() throws(ProjectError) -> [CycleRecord] {
         try read { db in try CycleRecord.order(Column("number")).fetchAll(db) }
+    }
+
+    // MARK: Settings
+
+    /// Stores a named value (e.g. how the project runs: its plan, pool and endpoints).
+    public func setSetting(_ key: String, _ value: String) throws(ProjectError) {
+        try write { db in
+            try db.execute(sql: "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           arguments: [key, value])
+        }
+    }
+
+    public func setting(_ key: String) throws(ProjectError) -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key]) }
     }
 }

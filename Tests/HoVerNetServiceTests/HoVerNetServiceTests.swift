@@ -39,7 +39,7 @@ final class HoVerNetServiceTests: XCTestCase {
         request.configurationJson = #"{"widths":[8,16],"encoderConvs":1,"decoderConvs":1,"headWidth":8,"typeClasses":0}"#
         let started = try await client.train(request)
         XCTAssertTrue([.queued, .running].contains(started.state))
-        let ended = try await client.wait(started.jobID, every: .milliseconds(50))
+        let ended = try await client.jobs.wait(started.jobID, every: .milliseconds(50))
         XCTAssertEqual(ended.state, .succeeded, ended.message)
         XCTAssertEqual(ended.step, 2)
         XCTAssertEqual(ended.result.sha256.count, 64)
@@ -83,7 +83,7 @@ final class HoVerNetServiceTests: XCTestCase {
             XCTAssertEqual(error.status, .notFound)
         }
         do {
-            _ = try await client.job("no-such-job")
+            _ = try await client.jobs.job("no-such-job")
             XCTFail("expected an error")
         } catch {
             XCTAssertEqual(error.status, .notFound)

@@ -1,0 +1,166 @@
+import ArgumentParser
+import Foundation
+import HoVerNetService
+import InteractiveService
+import MetricsService
+import Orchestration
+import Orchestrator
+import Project
+import RefinementService
+import SynthesisService
+import Wire
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the annotation cycle: synthetic data → models → annotate real crops → retrain → evaluate.",
+        discussion: """
+        The main job. Cycle 1 synthesises training pairs from the unannotated pool, refines \
+        them with the GAN refiner and trains the interactive model and HoVerNet on them. Each \
+        later cycle chooses the next crop(s) of the pool (most uncertain for HoVerNet, or at \
+        random), annotates them with the interactive model and the simulated annotator (which \
+        reads the pool's label maps only to decide where to click), adds them to the training \
+        set, fine-tunes both models and evaluates HoVerNet on the evaluation set.
+
+        With no --pool it runs a short cycle on the sample in Samples/monuseg-mini (split into \
+        pool and evaluation images) in a few minutes. Every step is committed to --project; \
+        run again (or `annotator cycle resume`) after a kill to continue where it stopped. \
+        Services run in this process unless --endpoint SERVICE=URL names remote instances \
+        (repeat it for several instances of one service; the orchestrator balances over them).
+        """)
+
+    @Option(help: "Pool of real images (images/ + instance_masks/; the masks only guide the simulated annotator). Default: the bundled sample.")
+    var pool: String?
+
+    @Option(help: "Evaluation set (images/ + instance_masks/). Default: when it is --pool, every third image of it.")
+    var eval: String?
+
+    @OptionGroup var plan: PlanOptions
+
+    @OptionGroup var connection: CycleConnectionOptions
+
+    @Option(help: "The project file (SQLite); its workspace is the folder beside it named *.files.")
+    var project = "annotator-project.sqlite"
+
+    @Flag(help: "Delete an existing project at --project (and its workspace) and start over.")
+    var fresh = false
+
+    @Flag(help: "Print the cycles as JSON at the end (progress still goes to standard error).")
+    var json = false
+
+    func run() async throws {
+        let projectURL = URL(fileURLWithPath: project).standardizedFileURL
+        let workspace = Workspace(projectFile: projectURL.path)
+        if fresh {
+            for url in [projectURL, workspace.root] { try? FileManager.default.removeItem(at: url) }
+            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: projectURL.path + suffix) }
+        }
+        try FileManager.default.createDirectory(at: projectURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: workspace.root, withIntermediateDirectories: true)
+
+        let usingSample = pool == nil
+        let poolFolder = URL(fileURLWithPath: pool ?? Self.samplePath).standardizedFileURL
+        guard FileManager.default.fileExists(atPath: poolFolder.path) else {
+            throw CLIError(usingSample
+                ? "the bundled sample \(Self.samplePath) is not here: run from the repository root or give --pool"
+                : "--pool \(poolFolder.path) does not exist")
+        }
+        let evalFolder = eval.map { URL(fileURLWithPath: $0).standardizedFileURL } ?? poolFolder
+        let sources = evalFolder == poolFolder
+            ? try CycleSources.splitting(poolFolder, into: workspace)
+            : CycleSources(pool: poolFolder, evaluation: evalFolder)
+        try sources.validate()
+        let settings = RunSettings(plan: try plan.plan(sample: usingSample), sources: sources, workspace: workspace)
+
+        let store = try ProjectStore(path: projectURL.path)
+        if let stored = try RunSettings.load(from: store), stored != settings {
+            throw CLIError("""
+                \(project) was started with other settings; continue it with `annotator cycle resume --project \(project)`, \
+                or start over with --fresh (or another --project)
+                """)
+        }
+        try settings.save(to: store)
+        try await CycleExecution.run(settings: settings, store: store, connection: connection, json: json)
+    }
+
+    static let samplePath = "Samples/monuseg-mini"
+}
+
+/// The plan's knobs; unset ones take the plan's defaults (or, on the sample, a small plan
+/// that finishes in minutes).
+struct PlanOptions: ParsableArguments {
+    @Option(help: "Cycles to run (cycle 1 = synthetic data only). Default 5; 2 on the sample.")
+    var cycles: Int?
+
+    @Option(help: "Side of the real crops annotated per cycle. Default 400; 128 on the sample.")
+    var cropSize: Int?
+
+    @Option(help: "Crops annotated per cycle. Default 1.")
+    var cropsPerCycle: Int?
+
+    @Option(help: "How crops are chosen: active (most uncertain for HoVerNet) or random. Default active.")
+    var selection: CropSelection?
+
+    @Option(help: "Synthetic pairs made in cycle 1. Default 300; 48 on the sample.")
+    var syntheticCount: Int?
+
+    @Option(help: "Clicks the simulated annotator may spend per nucleus. Default 2.")
+    var clicksPerNucleus: Int?
+
+    @Option(help: "Minutes of GAN refiner training (0 = no refinement). Default 10; 0.5 on the sample.")
+    var refinerMinutes: Double?
+
+    @Option(help: "Minutes of interactive training: cycle 1, later cycles (e.g. 8,3).")
+    var interactiveMinutes: String?
+
+    @Option(help: "Minutes of HoVerNet training: cycle 1, later cycles (e.g. 15,8).")
+    var hovernetMinutes: String?
+
+    @Option(help: "Seed of synthesis, training and random choice. Default 0.")
+    var seed: UInt64?
+
+    func plan(sample: Bool) throws -> CyclePlan {
+        var plan = CyclePlan()
+        if sample {
+            plan.cycles = 2
+            plan.cropSize = 128
+            plan.syntheticCount = 48
+            plan.mixSyntheticLimit = 48
+            plan.budgets.refinerMinutes = 0.5
+            plan.budgets.interactiveFirstMinutes = 1
+            plan.budgets.interactiveMinutes = 0.5
+            plan.budgets.hovernetFirstMinutes = 1.5
+            plan.budgets.hovernetMinutes = 1
+        }
+        if let cycles { plan.cycles = cycles }
+        if let cropSize { plan.cropSize = cropSize }
+        if let cropsPerCycle { plan.cropsPerCycle = cropsPerCycle }
+        if let selection { plan.selection = selection }
+        if let syntheticCount { plan.syntheticCount = syntheticCount }
+        if let clicksPerNucleus { plan.clicksPerNucleus = clicksPerNucleus }
+        if let refinerMinutes { plan.budgets.refinerMinutes = refinerMinutes }
+        if let interactiveMinutes {
+            (plan.budgets.interactiveFirstMinutes, plan.budgets.interactiveMinutes) = try Self.pair(interactiveMinutes, "--interactive-minutes")
+        }
+        if let hovernetMinutes {
+            (plan.budgets.hovernetFirstMinutes, plan.budgets.hovernetMinutes) = try Self.pair(hovernetMinutes, "--hovernet-minutes")
+        }
+        if let seed { plan.seed = seed }
+        do {
+            try plan.validate()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        return plan
+    }
+
+    static func pair(_ text: String, _ option: String) throws -> (Double, Double) {
+        let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let first = parts[0], let later = parts[1] else {
+            throw ValidationError("\(option): give two numbers of minutes, FIRST,LATER (e.g. 15,8)")
+        }
+        return (first, later)
+    }
+}
+
+extension CropSelection: ExpressibleByArgument {}

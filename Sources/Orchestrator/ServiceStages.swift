@@ -1,0 +1,330 @@
+import Artifacts
+import Clients
+import Datasets
+import Foundation
+import Imaging
+import Orchestration
+import Randomness
+import Wire
+
+/// The cycle's steps done by the services, through their clients only: the same code
+/// drives services embedded in this process (`inproc://`) or remote instances, several
+/// per service (stateless calls go round-robin, jobs and sessions stay on one instance).
+/// Files are exchanged as paths on a volume every party can read (the workspace).
+public struct ServiceStages: CycleStages {
+    public let services: CycleServices
+    public let sources: CycleSources
+    public let workspace: Workspace
+    public var retry = RetryPolicy()
+    /// Progress lines (training status, items done).
+    public var note: @Sendable (String) -> Void
+    /// Seconds between polls of a training job.
+    public var pollInterval: Duration = .seconds(2)
+
+    public init(services: CycleServices, sources: CycleSources, workspace: Workspace,
+                note: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.services = services
+        self.sources = sources
+        self.workspace = workspace
+        self.note = note
+    }
+
+    // MARK: Cycle 1: synthetic data
+
+    public func synthesize(_ state: CycleState, plan: CyclePlan) async throws -> CycleState {
+        try workspace.create()
+        let output = workspace.synthetic(seed: plan.seed)
+        // A folder left by a run killed before this step was recorded is redone.
+        try? FileManager.default.removeItem(at: output)
+        var request = Annotator_V1_SynthesisGenerateRequest()
+        request.pool.path = sources.pool.path
+        request.count = UInt32(plan.syntheticCount)
+        request.seed = plan.seed
+        request.outputPath = output.path
+        let response = try await retry.run(service: "synthesis", what: "Generate", note: note) {
+            try? FileManager.default.removeItem(at: output)
+            return try await SynthesisClient(rpc: services.synthesis.next()).generate(request)
+        }
+        note(String(format: "synthesis: %d pairs from %d pool images (nuclei %.0f–%.0f px, median %.0f; coverage %.1f%%) → %@",
+                    plan.syntheticCount, response.poolImages, response.minArea, response.maxArea, response.medianArea,
+                    100 * response.nuclearCoverage, output.path))
+        var next = state
+        next.syntheticDataset = output.path
+        return next
+    }
+
+    public func trainRefiner(_ state: CycleState, plan: CyclePlan) async throws -> CycleState {
+        guard plan.budgets.refinerMinutes > 0 else {
+            note("refiner: budget 0, refinement skipped")
+            return state
+        }
+        let synthetic = try require(state.syntheticDataset, "synthetic dataset")
+        var request = Annotator_V1_RefinerTrainRequest()
+        request.pool.path = sources.pool.path
+        request.synthetic.path = synthetic
+        request.minutes = plan.budgets.refinerMinutes
+        request.seed = plan.seed
+        let model = try await runJob(services.refinement, what: "refiner training") { rpc in
+            try await RefinementClient(rpc: rpc).train(request)
+        }
+        var next = state
+        next.refinerModel = model.sha256
+        next.remember(model)
+        return next
+    }
+
+    public func refine(_ state: CycleState, plan: CyclePlan) async throws -> CycleState {
+        let synthetic = try require(state.syntheticDataset, "synthetic dataset")
+        var next = state
+        guard let digest = state.refinerModel else {
+            next.refinedDataset = synthetic
+            return next
+        }
+        let model = state.reference(digest, kind: "refiner-model")
+        let dataset = try FolderDataset(root: URL(fileURLWithPath: synthetic), requireMasks: true)
+        let output = workspace.refined
+        let manager = FileManager.default
+        let staging = workspace.root.appendingPathComponent(".refined.partial")
+        try? manager.removeItem(at: staging)
+        try manager.createDirectory(at: staging.appendingPathComponent("images"), withIntermediateDirectories: true)
+        try manager.createDirectory(at: staging.appendingPathComponent("instance_masks"), withIntermediateDirectories: true)
+        var weights: [String: Double] = [:]
+        let batch = 16
+        for start in stride(from: 0, to: dataset.samples.count, by: batch) {
+            let samples = Array(dataset.samples[start..<min(start + batch, dataset.samples.count)])
+            let images = try samples.map { try dataset.loadImage($0) }
+            let refined = try await retry.run(service: "refinement", what: "Refine", note: note) {
+                try await RefinementClient(rpc: services.refinement.next()).refine(images, model: model, weights: true)
+            }
+            for (index, sample) in samples.enumerated() {
+                try ImageFiles.writeRGB(refined.images[index],
+                                        to: staging.appendingPathComponent("images/\(sample.name).png"))
+                if let mask = sample.mask {
+                    try manager.copyItem(at: mask, to: staging.appendingPathComponent("instance_masks/\(sample.name).png"))
+                }
+                if index < refined.weights.count { weights[sample.name] = refined.weights[index] }
+            }
+            note("refinement: \(min(start + batch, dataset.samples.count))/\(dataset.samples.count) images")
+        }
+        if !weights.isEmpty {
+            let data = try JSONSerialization.data(withJSONObject: ["weights": weights], options: [.sortedKeys])
+            try data.write(to: staging.appendingPathComponent("weights.json"))
+        }
+        try? manager.removeItem(at: output)
+        try manager.moveItem(at: staging, to: output)
+        next.refinedDataset = output.path
+        return next
+    }
+
+    // MARK: Later cycles: real crops
+
+    public func selectCrops(_ state: CycleState, cycle: Int, plan: CyclePlan,
+                            alreadyAnnotated: Set<CropChoice>) async throws -> CycleState {
+        let pool = try FolderDataset(root: sources.pool, requireMasks: false)
+        var candidates: [(choice: CropChoice, sample: FolderDataset.Sample)] = []
+        for sample in pool.samples {
+            let image = try pool.loadImage(sample)
+            for choice in CropSelector.grid(image: sample.name, width: image.width, height: image.height, size: plan.cropSize)
+            where !alreadyAnnotated.contains(where: { $0.image == choice.image && $0.x == choice.x && $0.y == choice.y && $0.size == choice.size }) {
+                candidates.append((choice, sample))
+            }
+        }
+        guard !candidates.isEmpty else {
+            throw CycleSourceError.pool("no crop of \(plan.cropSize)×\(plan.cropSize) is left to annotate in \(sources.pool.path)")
+        }
+        var scored = candidates.map(\.choice)
+        if plan.selection == .activeLearning, let digest = state.hovernetModel {
+            let model = state.reference(digest, kind: "hovernet-model")
+            note("selection: scoring \(candidates.count) candidate crops by HoVerNet uncertainty")
+            var images: [String: RGBImage] = [:]
+            for (index, candidate) in candidates.enumerated() {
+                if images[candidate.choice.image] == nil { images[candidate.choice.image] = try pool.loadImage(candidate.sample) }
+                let crop = Crops.crop(images[candidate.choice.image]!, CropRect(x: candidate.choice.x, y: candidate.choice.y,
+                                                                               width: plan.cropSize, height: plan.cropSize))
+                let result = try await retry.run(service: "hovernet", what: "Infer", note: note) {
+                    try await HoVerNetClient(rpc: services.hovernet.next()).infer(crop, name: candidate.choice.image, model: model)
+                }
+                scored[index].score = result.uncertainty
+                if (index + 1) % 25 == 0 { note("selection: \(index + 1)/\(candidates.count) crops scored") }
+            }
+        }
+        var generator = SplitMix64.forItem(cycle, of: plan.seed)
+        let chosen = CropSelector.choose(scored, count: plan.cropsPerCycle, selection: plan.selection,
+                                         excluding: alreadyAnnotated, using: &generator)
+        for crop in chosen {
+            note(String(format: "selection: %@ at (%d, %d), uncertainty %.4f", crop.image, crop.x, crop.y, crop.score))
+        }
+        var next = state
+        next.selectedCrops = chosen
+        return next
+    }
+
+    public func annotate(_ state: CycleState, cycle: Int, plan: CyclePlan,
+                         accept: @Sendable (AcceptedCrop) async throws -> Void) async throws -> CycleState {
+        let digest = try require(state.interactiveModel, "interactive model")
+        let model = state.reference(digest, kind: "interactive-model")
+        let pool = try FolderDataset(root: sources.pool, requireMasks: false)
+        let folder = workspace.annotations
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("images"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("instance_masks"), withIntermediateDirectories: true)
+        var next = state
+        for crop in state.selectedCrops {
+            guard let sample = pool.samples.first(where: { $0.name == crop.image }) else {
+                throw CycleSourceError.pool("image \(crop.image) is no longer in \(sources.pool.path)")
+            }
+            guard let maskURL = sample.mask else {
+                throw CycleSourceError.pool("\(crop.image) has no label map: the simulated annotator needs one to decide where to click")
+            }
+            let rect = CropRect(x: crop.x, y: crop.y, width: crop.size, height: crop.size)
+            let pair = try Crops.crop(LabeledImage(image: try pool.loadImage(sample), labels: try ImageFiles.readLabelMap(maskURL)), rect)
+            let (image, truth) = (pair.image, pair.labels)
+            let annotator = SimulatedAnnotator(client: InteractiveClient(rpc: services.interactive.next()), model: model,
+                                               clicksPerNucleus: plan.clicksPerNucleus)
+            let result = try await retry.run(service: "interactive", what: "annotation of \(crop.image)", note: note) {
+                try await annotator.annotate(image: image, groundTruth: truth)
+            }
+            let name = "\(crop.image)_x\(crop.x)_y\(crop.y)_s\(crop.size)"
+            let mapURL = folder.appendingPathComponent("instance_masks/\(name).png")
+            try ImageFiles.writeRGB(image, to: folder.appendingPathComponent("images/\(name).png"))
+            try ImageFiles.writeLabelMap(result.labels, to: mapURL)
+            try? ImageFiles.writeRGB(try Overlay.outlines(image, result.labels),
+                                     to: workspace.overlays.appendingPathComponent("cycle\(cycle)-annotated-\(name).png"))
+            let clicks = String(decoding: try JSONEncoder().encode(result.clicks), as: UTF8.self)
+            try await accept(AcceptedCrop(crop: crop, instanceMapSHA256: SHA256.hex(of: try Data(contentsOf: mapURL)),
+                                          instanceMapPath: mapURL.path, nucleusCount: result.nuclei, clicks: clicks,
+                                          clickCount: result.clicks.count, seconds: result.seconds, modelSHA256: digest,
+                                          annotator: "simulated"))
+            note(String(format: "annotation: %@ — %d nuclei with %d clicks (%.2f per nucleus) in %.1f s", name, result.nuclei,
+                        result.clicks.count, result.nuclei > 0 ? Double(result.clicks.count) / Double(result.nuclei) : 0,
+                        result.seconds))
+            next.clicks += result.clicks.count
+            next.annotatedNuclei += result.nuclei
+        }
+        next.annotatedDataset = folder.path
+        return next
+    }
+
+    // MARK: Training and evaluation
+
+    public func trainInteractive(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleState {
+        let minutes = cycle == 1 ? plan.budgets.interactiveFirstMinutes : plan.budgets.interactiveMinutes
+        guard minutes > 0 else { return state }
+        let data = try trainingData(state, cycle: cycle, plan: plan)
+        var request = Annotator_V1_InteractiveTrainRequest()
+        request.data.path = data
+        request.minutes = minutes
+        request.seed = plan.seed &+ UInt64(cycle)
+        if let previous = state.interactiveModel { request.initModel = state.reference(previous, kind: "interactive-model") }
+        let model = try await runJob(services.interactive, what: "interactive training") { rpc in
+            try await InteractiveClient(rpc: rpc).train(request)
+        }
+        var next = state
+        next.interactiveModel = model.sha256
+        next.remember(model)
+        return next
+    }
+
+    public func trainHoVerNet(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleState {
+        let minutes = cycle == 1 ? plan.budgets.hovernetFirstMinutes : plan.budgets.hovernetMinutes
+        guard minutes > 0 else { return state }
+        let data = try trainingData(state, cycle: cycle, plan: plan)
+        var request = Annotator_V1_HoVerNetTrainRequest()
+        request.data.path = data
+        request.minutes = minutes
+        request.seed = plan.seed &+ UInt64(cycle)
+        if let previous = state.hovernetModel { request.initModel = state.reference(previous, kind: "hovernet-model") }
+        let model = try await runJob(services.hovernet, what: "HoVerNet training") { rpc in
+            try await HoVerNetClient(rpc: rpc).train(request)
+        }
+        var next = state
+        next.hovernetModel = model.sha256
+        next.remember(model)
+        return next
+    }
+
+    public func evaluate(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleEvaluation {
+        let digest = try require(state.hovernetModel, "HoVerNet model")
+        let model = state.reference(digest, kind: "hovernet-model")
+        let dataset = try FolderDataset(root: sources.evaluation, requireMasks: true)
+        var pairs: [(name: String, groundTruth: LabelMap, prediction: LabelMap)] = []
+        for (index, sample) in dataset.samples.enumerated() {
+            let pair = try dataset.load(sample)
+            let result = try await retry.run(service: "hovernet", what: "Infer", note: note) {
+                try await HoVerNetClient(rpc: services.hovernet.next()).infer(pair.image, name: sample.name, model: model)
+            }
+            pairs.append((sample.name, pair.labels, result.labels))
+            if index == 0 {
+                try? ImageFiles.writeRGB(try Overlay.outlines(pair.image, result.labels),
+                                         to: workspace.overlays.appendingPathComponent("cycle\(cycle)-prediction-\(sample.name).png"))
+            }
+            note("evaluation: \(index + 1)/\(dataset.samples.count) images segmented")
+        }
+        let report = try await retry.run(service: "metrics", what: "Evaluate", note: note) {
+            try await MetricsClient(rpc: services.metrics.next()).evaluate(pairs)
+        }
+        guard let mean = report.mean else { throw StageFailure(service: "metrics", what: "Evaluate", error: RPCError(.internal, "no image was scored")) }
+        note(String(format: "evaluation: Dice %.4f  AJI %.4f  PQ %.4f on %d images", mean.dice1, mean.aji, mean.pq, pairs.count))
+        return CycleEvaluation(dice1: mean.dice1, dice2: mean.dice2, aji: mean.aji, ajiPlus: mean.ajiPlus,
+                               dq: mean.dq, sq: mean.sq, pq: mean.pq)
+    }
+
+    // MARK: Helpers
+
+    /// Cycle 1 trains on the (refined) synthetic set; later cycles on the mix of it and
+    /// every accepted annotation.
+    private func trainingData(_ state: CycleState, cycle: Int, plan: CyclePlan) throws -> String {
+        let synthetic = try require(state.refinedDataset ?? state.syntheticDataset, "synthetic dataset")
+        guard cycle > 1, let annotated = state.annotatedDataset else { return synthetic }
+        return try TrainingMix.build(synthetic: URL(fileURLWithPath: synthetic), annotated: URL(fileURLWithPath: annotated),
+                                     destination: workspace.trainingMix(cycle: cycle), syntheticLimit: plan.mixSyntheticLimit,
+                                     realShare: plan.realShare).path
+    }
+
+    /// Starts a job on one instance and waits on that instance; a lost job (the service
+    /// restarted) or an unreachable service starts it again after a back-off.
+    private func runJob(_ pool: ServicePool, what: String,
+                        start: @escaping (RPCClient) async throws -> Annotator_V1_JobStatus) async throws -> Annotator_V1_ArtifactRef {
+        let note = self.note
+        return try await retry.run(service: pool.service, what: what, note: note) {
+            let rpc = pool.next()
+            let started = try await start(rpc)
+            let lastPrint = LastPrint()
+            return try await JobsClient(rpc: rpc).result(of: started, every: pollInterval) { status in
+                guard lastPrint.due() else { return }
+                note(String(format: "%@: %3.0f%%  %@  (elapsed %.0f s)", what, 100 * status.progress, status.message, status.elapsedSeconds))
+            }
+        }
+    }
+
+    private func require(_ value: String?, _ what: String) throws -> String {
+        guard let value else { throw CycleSourceError.pool("no \(what) yet: an earlier step did not produce it") }
+        return value
+    }
+}
+
+/// Rate limit for progress lines of long jobs: one every 15 s.
+private final class LastPrint: @unchecked Sendable {
+    private var last: ContinuousClock.Instant?
+    func due() -> Bool {
+        let now = ContinuousClock.now
+        if let last, now - last < .seconds(15) { return false }
+        last = now
+        return true
+    }
+}
+
+extension CycleState {
+    mutating func remember(_ model: Annotator_V1_ArtifactRef) {
+        var paths = artifactPaths ?? [:]
+        paths[model.sha256] = model.uri
+        artifactPaths = paths
+    }
+
+    func reference(_ digest: String, kind: String) -> Annotator_V1_ArtifactRef {
+        var reference = Annotator_V1_ArtifactRef()
+        reference.sha256 = digest
+        reference.kind = kind
+        reference.uri = artifactPaths?[digest] ?? ""
+        return reference
+    }
+}
