@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The main job on the bundled sample. Until the annotation cycle lands, it exercises the
-# foundation: a metrics service in its own process, scored over ipc from the CLI.
+# The main job on the bundled sample: the whole annotation cycle (synthesis, refinement,
+# interactive and HoVerNet training, simulated annotation of a real crop, retraining,
+# evaluation). The metrics service runs as a separate process to show the remote path;
+# the other services run inside the orchestrator. Finishes in about five minutes.
 set -euo pipefail
 annotator=$1
 socket=$(mktemp -u /tmp/annotator-run-XXXXXX.sock)
@@ -9,10 +11,11 @@ endpoint="ipc://$socket"
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -f "$socket"' EXIT
 scripts/wait-for-service.sh "$annotator" "$endpoint" metrics
-"$annotator" health "$endpoint"
-"$annotator" metrics --gt Samples/metrics/gt --pred Samples/metrics/pred --endpoint "$endpoint"
-# The classical baseline on the bundled MoNuSeg crops, scored against their label maps.
+"$annotator" run --project .run/sample.sqlite --fresh --endpoint "metrics=$endpoint"
+"$annotator" cycle status --project .run/sample.sqlite
+# For comparison: the classical baseline on the same sample crops.
 baseline_out=$(mktemp -d /tmp/annotator-baseline-XXXXXX)
-"$annotator" baseline --images Samples/monuseg-mini/images --out "$baseline_out"
-"$annotator" metrics --gt Samples/monuseg-mini/instance_masks --pred "$baseline_out" --endpoint "$endpoint"
+"$annotator" baseline --images Samples/monuseg-mini/images --out "$baseline_out" > /dev/null
+echo "classical baseline on all six sample crops:"
+"$annotator" metrics --gt Samples/monuseg-mini/instance_masks --pred "$baseline_out" --endpoint "$endpoint" | tail -2
 rm -rf "$baseline_out"

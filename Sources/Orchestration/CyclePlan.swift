@@ -19,8 +19,27 @@ public struct CyclePlan: Codable, Sendable, Equatable {
     public var mixSyntheticLimit = 100
     public var realShare = 0.5
     public var seed: UInt64 = 0
+    /// Model shapes and training patches; empty = the services' defaults (sized for 2 cores).
+    public var models = ModelSettings()
 
     public init() {}
+
+    /// Missing keys take their defaults, so a project stored by an earlier version still opens.
+    public init(from decoder: any Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = CyclePlan()
+        cycles = try values.decodeIfPresent(Int.self, forKey: .cycles) ?? defaults.cycles
+        cropSize = try values.decodeIfPresent(Int.self, forKey: .cropSize) ?? defaults.cropSize
+        cropsPerCycle = try values.decodeIfPresent(Int.self, forKey: .cropsPerCycle) ?? defaults.cropsPerCycle
+        selection = try values.decodeIfPresent(CropSelection.self, forKey: .selection) ?? defaults.selection
+        syntheticCount = try values.decodeIfPresent(Int.self, forKey: .syntheticCount) ?? defaults.syntheticCount
+        budgets = try values.decodeIfPresent(StageBudgets.self, forKey: .budgets) ?? defaults.budgets
+        clicksPerNucleus = try values.decodeIfPresent(Int.self, forKey: .clicksPerNucleus) ?? defaults.clicksPerNucleus
+        mixSyntheticLimit = try values.decodeIfPresent(Int.self, forKey: .mixSyntheticLimit) ?? defaults.mixSyntheticLimit
+        realShare = try values.decodeIfPresent(Double.self, forKey: .realShare) ?? defaults.realShare
+        seed = try values.decodeIfPresent(UInt64.self, forKey: .seed) ?? defaults.seed
+        models = try values.decodeIfPresent(ModelSettings.self, forKey: .models) ?? defaults.models
+    }
 
     public func validate() throws(CycleError) {
         guard cycles >= 1 else { throw .invalidPlan("cycles must be at least 1") }
@@ -43,6 +62,19 @@ public enum CropSelection: String, Codable, Sendable, CaseIterable {
     /// Highest HoVerNet uncertainty first, at most one crop per image per cycle.
     case activeLearning = "active"
     case random
+}
+
+/// Shapes of the models the cycle trains, passed to the services as they are.
+public struct ModelSettings: Codable, Sendable, Equatable {
+    /// HoVerNet configuration as JSON (`HoVerNetConfiguration`); empty = the default.
+    public var hovernetConfiguration = ""
+    /// HoVerNet training patch side and batch size; 0 = the trainer's defaults (256, 8).
+    public var hovernetPatchSize = 0
+    public var hovernetBatchSize = 0
+    /// Interactive model configuration as JSON (`InteractiveModelConfiguration`); empty = the default.
+    public var interactiveConfiguration = ""
+
+    public init() {}
 }
 
 /// Minutes of training per stage and cycle.

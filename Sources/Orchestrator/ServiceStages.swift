@@ -214,6 +214,7 @@ public struct ServiceStages: CycleStages {
         request.data.path = data
         request.minutes = minutes
         request.seed = plan.seed &+ UInt64(cycle)
+        request.configurationJson = plan.models.interactiveConfiguration
         if let previous = state.interactiveModel { request.initModel = state.reference(previous, kind: "interactive-model") }
         let model = try await runJob(services.interactive, what: "interactive training") { rpc in
             try await InteractiveClient(rpc: rpc).train(request)
@@ -232,6 +233,9 @@ public struct ServiceStages: CycleStages {
         request.data.path = data
         request.minutes = minutes
         request.seed = plan.seed &+ UInt64(cycle)
+        request.configurationJson = plan.models.hovernetConfiguration
+        request.patchSize = UInt32(plan.models.hovernetPatchSize)
+        request.batchSize = UInt32(plan.models.hovernetBatchSize)
         if let previous = state.hovernetModel { request.initModel = state.reference(previous, kind: "hovernet-model") }
         let model = try await runJob(services.hovernet, what: "HoVerNet training") { rpc in
             try await HoVerNetClient(rpc: rpc).train(request)

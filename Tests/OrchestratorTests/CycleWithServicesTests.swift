@@ -1,0 +1,183 @@
+import Datasets
+import Foundation
+import HoVerNetService
+import Imaging
+import Interactive
+import InteractiveService
+import MetricsService
+import Orchestration
+@testable import Orchestrator
+import Project
+import RefinementService
+import SynthesisService
+import TestSupport
+import Wire
+import XCTest
+
+/// Two cycles on the bundled sample with every service running for real (tiny models,
+/// second-long budgets): the pool's label maps carry a sentinel (labels ≥ 40 000) that
+/// would show if any ground-truth pixel reached a training set; a run killed right after
+/// an annotation was committed resumes without redoing or doubling anything.
+final class CycleWithServicesTests: XCTestCase {
+    static let sentinel: UInt32 = 40_000
+
+    private var servers: [RPCServer] = []
+    private var root: URL!
+
+    override func tearDown() async throws {
+        for server in servers { await server.shutdown() }
+        servers = []
+        if let root { try? FileManager.default.removeItem(at: root) }
+    }
+
+    private func start(_ definition: ServiceDefinition) throws -> ServicePool {
+        var configuration = ServerConfiguration(endpoint: "inproc://\(definition.name)-\(UUID().uuidString)")
+        configuration.log = { _ in }
+        let server = RPCServer(service: definition, configuration: configuration)
+        servers.append(server)
+        return ServicePool(service: definition.name, clients: [try RPCClient(endpoint: try server.start())])
+    }
+
+    /// Pool: four sample crops with sentinel labels; evaluation: the other two, untouched.
+    private func makeSources() throws -> CycleSources {
+        let sample = try FolderDataset(root: TestPaths.repository.appendingPathComponent("Samples/monuseg-mini"))
+        let pool = root.appendingPathComponent("pool"), evaluation = root.appendingPathComponent("eval")
+        for (index, entry) in sample.samples.enumerated() {
+            let folder = index < 4 ? pool : evaluation
+            try FileManager.default.createDirectory(at: folder.appendingPathComponent("images"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: folder.appendingPathComponent("instance_masks"), withIntermediateDirectories: true)
+            let pair = try sample.load(entry)
+            var labels = pair.labels
+            if index < 4 { labels.storage = labels.storage.map { $0 == 0 ? 0 : $0 + Self.sentinel } }
+            try ImageFiles.writeRGB(pair.image, to: folder.appendingPathComponent("images/\(entry.name).png"))
+            try ImageFiles.writeLabelMap(labels, to: folder.appendingPathComponent("instance_masks/\(entry.name).png"))
+        }
+        return CycleSources(pool: pool, evaluation: evaluation)
+    }
+
+    private func tinyPlan() throws -> CyclePlan {
+        var plan = CyclePlan()
+        plan.cycles = 2
+        plan.cropSize = 128
+        plan.syntheticCount = 4
+        plan.mixSyntheticLimit = 4
+        plan.budgets.refinerMinutes = 0.01
+        plan.budgets.interactiveFirstMinutes = 0.01
+        plan.budgets.interactiveMinutes = 0.01
+        plan.budgets.hovernetFirstMinutes = 0.01
+        plan.budgets.hovernetMinutes = 0.01
+        plan.models.hovernetConfiguration = #"{"widths":[8,16],"encoderConvs":1,"decoderConvs":1,"headWidth":8,"typeClasses":0}"#
+        plan.models.hovernetPatchSize = 64
+        plan.models.hovernetBatchSize = 2
+        var interactive = InteractiveModelConfiguration()
+        interactive.inputSize = 32
+        interactive.highChannels = 8
+        interactive.lowChannels = 8
+        interactive.headChannels = 8
+        plan.models.interactiveConfiguration = String(decoding: try JSONEncoder().encode(interactive), as: UTF8.self)
+        return plan
+    }
+
+    func testTheCycleTrainsOnNoGroundTruthAndResumesAfterAKillWithoutDuplicates() async throws {
+        root = TestPaths.temporaryDirectory("cycle-services")
+        let sources = try makeSources()
+        try sources.validate()
+        let workspace = Workspace(root: root.appendingPathComponent("project.files"))
+        let artifacts = workspace.artifacts
+        var refinement = RefinementService.Configuration(), interactive = InteractiveService.Configuration()
+        var hovernet = HoVerNetService.Configuration()
+        refinement.artifactRoot = artifacts
+        interactive.artifactRoot = artifacts
+        hovernet.artifactRoot = artifacts
+        let services = CycleServices(
+            synthesis: try start(SynthesisService().definition),
+            refinement: try start(try RefinementService(refinement).definition),
+            interactive: try start(try InteractiveService(interactive).definition),
+            hovernet: try start(try HoVerNetService(hovernet).definition),
+            metrics: try start(MetricsService.definition()))
+        defer { services.close() }
+        let plan = try tinyPlan()
+        let project = try ProjectStore(path: root.appendingPathComponent("project.sqlite").path)
+        var stages = ServiceStages(services: services, sources: sources, workspace: workspace)
+        stages.pollInterval = .milliseconds(100)
+
+        // First run: killed right after cycle 2's annotation is committed.
+        let killed = CycleRunner(plan: plan, project: project, stages: KilledAfterAccept(stages: stages))
+        do {
+            try await killed.run()
+            XCTFail("the run should have been killed")
+        } catch {}
+        XCTAssertEqual(try project.annotations().count, 1, "the accepted annotation was committed before the kill")
+        let cycleOneSteps = try project.completedSteps().filter { $0.cycle == 1 }
+        XCTAssertEqual(cycleOneSteps.count, CycleStep.steps(ofCycle: 1).count)
+
+        // Second run resumes: cycle 1 is not redone, the annotation is not doubled.
+        let records = try await CycleRunner(plan: plan, project: project, stages: stages).run()
+        XCTAssertEqual(records.map(\.number), [1, 2])
+        XCTAssertEqual(try project.completedSteps().filter { $0.cycle == 1 }, cycleOneSteps)
+        let annotations = try project.annotations()
+        XCTAssertEqual(annotations.count, 1)
+        XCTAssertEqual(annotations.first?.annotator, "simulated")
+        XCTAssertGreaterThan(annotations.first?.clickCount ?? 0, 0)
+        XCTAssertLessThanOrEqual(annotations.first?.clickCount ?? .max, 2 * max(1, annotations.first?.nucleusCount ?? 0) + 40,
+                                 "clicks stay within the budget per ground-truth nucleus")
+        for record in records {
+            XCTAssertTrue((0...1).contains(record.dice1) && (0...1).contains(record.aji) && (0...1).contains(record.pq))
+        }
+
+        // No training set holds a ground-truth label (the sentinel) or a ground-truth map.
+        let labelMaps = try labelMapsUnder(workspace.root)
+        XCTAssertGreaterThan(labelMaps.count, 4, "synthetic, annotated and mixed sets were written")
+        for url in labelMaps {
+            let labels = try ImageFiles.readLabelMap(url)
+            XCTAssertFalse(labels.storage.contains { $0 >= Self.sentinel }, "\(url.path) carries a ground-truth label")
+        }
+        let annotation = try XCTUnwrap(annotations.first)
+        let truth = try ImageFiles.readLabelMap(sources.pool.appendingPathComponent("instance_masks/\(annotation.imageName).png"))
+        let annotated = try ImageFiles.readLabelMap(URL(fileURLWithPath: annotation.instanceMapPath))
+        var same = true
+        for y in 0..<annotated.height {
+            for x in 0..<annotated.width where (annotated[x, y] != 0) != (truth[annotation.cropX + x, annotation.cropY + y] != 0) {
+                same = false
+            }
+        }
+        XCTAssertFalse(same, "the annotated crop must be the interactive model's prediction, not the ground truth")
+    }
+
+    private func labelMapsUnder(_ folder: URL) throws -> [URL] {
+        let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)
+        var found: [URL] = []
+        while let url = enumerator?.nextObject() as? URL {
+            if url.pathExtension == "png" && url.deletingLastPathComponent().lastPathComponent == "instance_masks" { found.append(url) }
+        }
+        return found
+    }
+}
+
+/// Stages that stop the process (by throwing) right after cycle 2's first annotation
+/// was accepted, as a kill at the worst moment would.
+private struct KilledAfterAccept: CycleStages {
+    struct Killed: Error {}
+    let stages: ServiceStages
+
+    func synthesize(_ state: CycleState, plan: CyclePlan) async throws -> CycleState { try await stages.synthesize(state, plan: plan) }
+    func trainRefiner(_ state: CycleState, plan: CyclePlan) async throws -> CycleState { try await stages.trainRefiner(state, plan: plan) }
+    func refine(_ state: CycleState, plan: CyclePlan) async throws -> CycleState { try await stages.refine(state, plan: plan) }
+    func selectCrops(_ state: CycleState, cycle: Int, plan: CyclePlan, alreadyAnnotated: Set<CropChoice>) async throws -> CycleState {
+        try await stages.selectCrops(state, cycle: cycle, plan: plan, alreadyAnnotated: alreadyAnnotated)
+    }
+    func annotate(_ state: CycleState, cycle: Int, plan: CyclePlan,
+                  accept: @Sendable (AcceptedCrop) async throws -> Void) async throws -> CycleState {
+        _ = try await stages.annotate(state, cycle: cycle, plan: plan, accept: accept)
+        throw Killed()
+    }
+    func trainInteractive(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleState {
+        try await stages.trainInteractive(state, cycle: cycle, plan: plan)
+    }
+    func trainHoVerNet(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleState {
+        try await stages.trainHoVerNet(state, cycle: cycle, plan: plan)
+    }
+    func evaluate(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleEvaluation {
+        try await stages.evaluate(state, cycle: cycle, plan: plan)
+    }
+}

@@ -1,0 +1,158 @@
+import Clients
+import Foundation
+import Imaging
+@testable import Orchestrator
+import TestSupport
+import Wire
+import XCTest
+
+/// The simulated annotator against a stand-in interactive service whose "model" answers
+/// every positive click with a 5×5 square: whatever the annotator returns must be made of
+/// those squares, never of the ground truth it reads to place clicks.
+final class SimulatedAnnotatorTests: XCTestCase {
+    private var server: RPCServer!
+    private var client: RPCClient!
+
+    override func setUp() async throws {
+        var configuration = ServerConfiguration(endpoint: "inproc://fake-interactive-\(UUID().uuidString)")
+        configuration.log = { _ in }
+        server = RPCServer(service: SquareModelService().definition, configuration: configuration)
+        client = try RPCClient(endpoint: try server.start())
+    }
+
+    override func tearDown() async throws {
+        client.close()
+        await server.shutdown()
+    }
+
+    /// Plus-shaped nuclei (arms 3 px wide, 13 px long): a 5×5 square never reaches IoU 0.85.
+    private func crossesGroundTruth() -> (RGBImage, LabelMap, [(x: Int, y: Int)]) {
+        let centres = [(x: 12, y: 12), (x: 40, y: 14), (x: 20, y: 44), (x: 50, y: 48)]
+        var labels = LabelMap(width: 64, height: 64, repeating: 0)
+        for (index, centre) in centres.enumerated() {
+            for d in -6...6 {
+                for w in -1...1 {
+                    labels[centre.x + d, centre.y + w] = UInt32(40_000 + index)
+                    labels[centre.x + w, centre.y + d] = UInt32(40_000 + index)
+                }
+            }
+        }
+        return (RGBImage(width: 64, height: 64, fill: (200, 160, 210)), labels, centres)
+    }
+
+    func testMasksAreTheModelsPredictionsAndClicksStayWithinTheBudget() async throws {
+        let (image, truth, centres) = crossesGroundTruth()
+        let annotator = SimulatedAnnotator(client: InteractiveClient(rpc: client), model: nil, clicksPerNucleus: 2)
+        let result = try await annotator.annotate(image: image, groundTruth: truth)
+
+        XCTAssertEqual(result.nuclei, 4)
+        XCTAssertEqual(result.clicks.count, 8, "every nucleus misses IoU 0.85 with one square, so each gets its 2 clicks")
+        for nucleus in 0..<4 {
+            let clicks = result.clicks.filter { $0.nucleus == nucleus }
+            XCTAssertLessThanOrEqual(clicks.count, 2)
+            XCTAssertEqual(clicks.first.map { [$0.x, $0.y] }, [centres[nucleus].x, centres[nucleus].y],
+                           "the first click is the point farthest from the nucleus boundary")
+        }
+        // Every labelled pixel lies in a square the stand-in model drew around a click…
+        for y in 0..<64 {
+            for x in 0..<64 where result.labels[x, y] != 0 {
+                XCTAssertTrue(result.clicks.contains { $0.positive && abs($0.x - x) <= 2 && abs($0.y - y) <= 2 },
+                              "pixel (\(x), \(y)) is labelled but no predicted square covers it")
+            }
+        }
+        // …so ground-truth pixels no predicted square covers are never labelled, and no
+        // ground-truth label value is carried over.
+        var uncovered = 0
+        for y in 0..<64 {
+            for x in 0..<64 where truth[x, y] != 0
+                && !result.clicks.contains(where: { $0.positive && abs($0.x - x) <= 2 && abs($0.y - y) <= 2 }) {
+                uncovered += 1
+                XCTAssertEqual(result.labels[x, y], 0, "(\(x), \(y)) is only in the ground truth")
+            }
+        }
+        XCTAssertGreaterThan(uncovered, 0, "the crosses are larger than two squares")
+        XCTAssertTrue(result.labels.storage.allSatisfy { $0 <= 4 })
+    }
+
+    func testOneClickPerNucleusWhenTheBudgetIsOne() async throws {
+        let (image, truth, _) = crossesGroundTruth()
+        let annotator = SimulatedAnnotator(client: InteractiveClient(rpc: client), model: nil, clicksPerNucleus: 1)
+        let result = try await annotator.annotate(image: image, groundTruth: truth)
+        XCTAssertEqual(result.clicks.count, 4)
+        XCTAssertEqual(result.nuclei, 4)
+    }
+
+    func testACropWithoutNucleiNeedsNoClick() async throws {
+        let annotator = SimulatedAnnotator(client: InteractiveClient(rpc: client), model: nil, clicksPerNucleus: 2)
+        let result = try await annotator.annotate(image: RGBImage(width: 32, height: 32),
+                                                  groundTruth: LabelMap(width: 32, height: 32, repeating: 0))
+        XCTAssertEqual(result.clicks.count, 0)
+        XCTAssertEqual(result.nuclei, 0)
+    }
+}
+
+/// A stand-in interactive service: each positive click predicts a 5×5 square around it.
+private final class SquareModelService: @unchecked Sendable {
+    private let lock = NSLock()
+    private var sessions: [String: (width: Int, height: Int, clicks: [(Int, Int)])] = [:]
+
+    static func square(around points: [(Int, Int)], width: Int, height: Int, label: UInt32, into labels: inout LabelMap) {
+        for (cx, cy) in points {
+            for y in max(0, cy - 2)...min(height - 1, cy + 2) {
+                for x in max(0, cx - 2)...min(width - 1, cx + 2) { labels[x, y] = label }
+            }
+        }
+    }
+
+    func objectMask(_ id: String) -> Annotator_V1_ObjectMask {
+        let session = sessions[id]!
+        var full = LabelMap(width: session.width, height: session.height, repeating: 0)
+        Self.square(around: session.clicks, width: session.width, height: session.height, label: 1, into: &full)
+        var reply = Annotator_V1_ObjectMask()
+        reply.area = UInt32(full.storage.filter { $0 != 0 }.count)
+        reply.mask = Annotator_V1_LabelMap(full)
+        return reply
+    }
+
+    var definition: ServiceDefinition {
+        var service = ServiceDefinition(name: "interactive")
+        service.method("SegmentPoints", idempotent: true) { (request: Annotator_V1_SegmentPointsRequest, context) in
+            let image = try request.image.rgbImage(in: context, field: "image")
+            var labels = LabelMap(width: image.width, height: image.height, repeating: 0)
+            for (index, point) in request.points.enumerated() {
+                Self.square(around: [(Int(point.x), Int(point.y))], width: image.width, height: image.height,
+                            label: UInt32(index + 1), into: &labels)
+            }
+            var response = Annotator_V1_SegmentPointsResponse()
+            response.instances = Annotator_V1_LabelMap(labels)
+            return response
+        }
+        service.method("OpenSession", idempotent: false) { (request: Annotator_V1_OpenSessionRequest, context) in
+            let image = try request.image.rgbImage(in: context, field: "image")
+            let id = UUID().uuidString
+            self.lock.withLock { self.sessions[id] = (image.width, image.height, []) }
+            var response = Annotator_V1_OpenSessionResponse()
+            response.sessionID = id
+            return response
+        }
+        service.method("Click", idempotent: true) { (request: Annotator_V1_ClickRequest, _) in
+            self.lock.withLock {
+                if request.click.kind == .positive { self.sessions[request.sessionID]!.clicks.append((Int(request.click.x), Int(request.click.y))) }
+                return self.objectMask(request.sessionID)
+            }
+        }
+        for name in ["AcceptObject", "Reset"] {
+            service.method(name, idempotent: true) { (request: Annotator_V1_ResetRequest, _) in
+                self.lock.withLock {
+                    self.sessions[request.sessionID]!.clicks = []
+                    return self.objectMask(request.sessionID)
+                }
+            }
+        }
+        service.method("Finish", idempotent: false) { (request: Annotator_V1_FinishRequest, _) in
+            self.lock.withLock { _ = self.sessions.removeValue(forKey: request.sessionID) }
+            return Annotator_V1_FinishResponse()
+        }
+        return service
+    }
+}
