@@ -38,7 +38,11 @@ enum CycleExecution {
         var embedded: [EmbeddedService] = []
         func pool(_ name: String, _ definition: () throws -> ServiceDefinition) throws -> ServicePool {
             if let urls = remote[name] {
-                return ServicePool(service: name, clients: try urls.map { try RPCClient(endpoint: $0) })
+                let instances = urls.flatMap(EndpointInstances.expand)
+                if instances.count > urls.count {
+                    Console.note("\(name): \(instances.count) instances (\(instances.joined(separator: ", ")))")
+                }
+                return ServicePool(service: name, clients: try instances.map { try RPCClient(endpoint: $0) })
             }
             let service = try EmbeddedService.start(try definition())
             embedded.append(service)

@@ -48,6 +48,12 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Print the cycles as JSON at the end (progress still goes to standard error).")
     var json = false
 
+    @Option(help: "Start from the first --shared-cycles cycles of this other project (same pool, evaluation set and seed), e.g. to compare active and random choice on the same start.")
+    var startFrom: String?
+
+    @Option(help: "Cycles taken from --start-from.")
+    var sharedCycles = 1
+
     func run() async throws {
         let projectURL = URL(fileURLWithPath: project).standardizedFileURL
         let workspace = Workspace(projectFile: projectURL.path)
@@ -80,10 +86,33 @@ struct RunCommand: AsyncParsableCommand {
                 """)
         }
         try settings.save(to: store)
+        if let startFrom {
+            try importHistory(from: startFrom, into: store, settings: settings)
+        }
         try await CycleExecution.run(settings: settings, store: store, connection: connection, json: json)
     }
 
     static let samplePath = "Samples/monuseg-mini"
+
+    private func importHistory(from path: String, into store: ProjectStore, settings: RunSettings) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw CLIError("--start-from \(path) does not exist") }
+        let other = try ProjectStore(path: path)
+        guard let theirs = try RunSettings.load(from: other) else { throw CLIError("--start-from \(path) has no run settings") }
+        guard theirs.sources.pool == settings.sources.pool, theirs.sources.evaluation == settings.sources.evaluation,
+              theirs.plan.seed == settings.plan.seed else {
+            throw CLIError("--start-from \(path) uses another pool, evaluation set or seed")
+        }
+        guard sharedCycles >= 1, sharedCycles < settings.plan.cycles else {
+            throw ValidationError("--shared-cycles must be at least 1 and below --cycles")
+        }
+        guard try other.cycles().contains(where: { $0.number == sharedCycles }) else {
+            throw CLIError("--start-from \(path) has not finished cycle \(sharedCycles) yet")
+        }
+        if try store.completedSteps().isEmpty {
+            try store.importHistory(from: other, throughCycle: sharedCycles)
+            Console.note("took cycles 1…\(sharedCycles) from \(path)")
+        }
+    }
 }
 
 /// The plan's knobs; unset ones take the plan's defaults (or, on the sample, a small plan

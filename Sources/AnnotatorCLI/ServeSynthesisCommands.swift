@@ -22,12 +22,12 @@ struct ServeRefinement: AsyncParsableCommand {
 
     @OptionGroup var options: ServeOptions
 
-    @Option(help: "Artifact store folder for refiner models.")
-    var artifacts: String?
+    @Option(help: "Folder of the service's model store (models by SHA-256).")
+    var store: String = "annotator-artifacts"
 
     func run() async throws {
         var configuration = RefinementService.Configuration()
-        if let artifacts { configuration.artifactRoot = URL(fileURLWithPath: artifacts) }
+        configuration.artifactRoot = URL(fileURLWithPath: store)
         try await ServiceHost.run(try RefinementService(configuration).definition, configuration: options.serverConfiguration)
     }
 }

@@ -196,4 +196,26 @@ public final class ProjectStore: Sendable {
     public func setting(_ key: String) throws(ProjectError) -> String? {
         try read { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key]) }
     }
+
+    // MARK: History
+
+    /// Copies another project's completed steps, cycle results and accepted annotations up
+    /// to `cycle` into this one (which must have none yet), so that runs that differ only
+    /// later (e.g. active vs random choice of crops) share their first cycles exactly.
+    public func importHistory(from other: ProjectStore, throughCycle cycle: Int) throws(ProjectError) {
+        let steps = try other.completedSteps().filter { $0.cycle <= cycle }
+        let cycles = try other.cycles().filter { $0.number <= cycle }
+        let annotations = try other.annotations(upToCycle: cycle)
+        try write { db in
+            guard try StepRecord.fetchCount(db) == 0 else {
+                throw ProjectError.conflict("this project already has completed steps; import history into a new project")
+            }
+            for step in steps { try step.insert(db) }
+            for record in cycles { try record.insert(db) }
+            for var annotation in annotations {
+                annotation.id = nil
+                try annotation.insert(db)
+            }
+        }
+    }
 }

@@ -43,6 +43,34 @@ final class ProjectStoreTests: XCTestCase {
                        try store.addImage(ProjectImage(name: "a", path: "p", role: .pool, width: 1, height: 1)).id)
     }
 
+    func testHistoryImportTakesTheFirstCyclesOnlyAndOnlyIntoANewProject() throws {
+        let folder = TestPaths.temporaryDirectory("project-import")
+        let source = try ProjectStore(path: folder.appendingPathComponent("a.sqlite").path)
+        for cycle in 1...3 {
+            try source.completeStep(StepRecord(cycle: cycle, name: "evaluate", output: "{\"c\":\(cycle)}", seconds: 1))
+            try source.recordCycle(CycleRecord(number: cycle, dice1: 0.5, dice2: 0.5, aji: 0.4, ajiPlus: 0.4, dq: 0.5, sq: 0.7,
+                                               pq: 0.35, clicks: 0, annotatedNuclei: 0, seconds: 1, hovernetModelSHA256: "h",
+                                               interactiveModelSHA256: "i"))
+            if cycle > 1 { try source.recordAnnotation(annotation(cycle: cycle, x: cycle)) }
+        }
+        let target = try ProjectStore(path: folder.appendingPathComponent("b.sqlite").path)
+        try target.importHistory(from: source, throughCycle: 2)
+        XCTAssertEqual(try target.completedSteps().map(\.cycle), [1, 2])
+        XCTAssertEqual(try target.cycles().map(\.number), [1, 2])
+        XCTAssertEqual(try target.annotations().map(\.cycle), [2])
+        XCTAssertThrowsError(try target.importHistory(from: source, throughCycle: 1)) { error in
+            guard case ProjectError.conflict = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testSettingsAreStoredAndReplaced() throws {
+        let store = try ProjectStore(path: TestPaths.temporaryDirectory("project").appendingPathComponent("p.sqlite").path)
+        XCTAssertNil(try store.setting("run"))
+        try store.setSetting("run", "one")
+        try store.setSetting("run", "two")
+        XCTAssertEqual(try store.setting("run"), "two")
+    }
+
     func testUnopenableFileNamesThePath() {
         XCTAssertThrowsError(try ProjectStore(path: "/nonexistent-folder/p.sqlite")) { error in
             XCTAssertTrue("\(error)".contains("/nonexistent-folder/p.sqlite"), "\(error)")
