@@ -12,33 +12,39 @@ import Wire
 /// where to click (RITM's protocol) and whether a nucleus is good enough. The instance
 /// map it returns is made of the interactive model's predictions; no ground-truth pixel
 /// is ever copied into it.
-struct SimulatedAnnotator {
-    var client: InteractiveClient
-    var model: Annotator_V1_ArtifactRef?
+public struct SimulatedAnnotator: Sendable {
+    public var client: InteractiveClient
+    public var model: Annotator_V1_ArtifactRef?
     /// Clicks at most per nucleus (the first included).
-    var clicksPerNucleus: Int
-    /// A nucleus whose mask reaches this IoU needs no more clicks.
-    var iouTarget = 0.85
-    /// Ground-truth fragments smaller than this (cut by the crop border) are not clicked.
-    var minimumArea = 20
+    public var clicksPerNucleus: Int
+    /// A nucleus whose mask reaches this IoU needs no more clicks. Default 0.85.
+    public var iouTarget = 0.85
+    /// Ground-truth fragments smaller than this (cut by the crop border) are not clicked. Default 20.
+    public var minimumArea = 20
 
-    struct LoggedClick: Codable, Equatable {
-        var nucleus: Int
-        var x: Int
-        var y: Int
-        var positive: Bool
+    public init(client: InteractiveClient, model: Annotator_V1_ArtifactRef?, clicksPerNucleus: Int) {
+        self.client = client
+        self.model = model
+        self.clicksPerNucleus = clicksPerNucleus
+    }
+
+    public struct LoggedClick: Codable, Equatable, Sendable {
+        public var nucleus: Int
+        public var x: Int
+        public var y: Int
+        public var positive: Bool
         /// Seconds since the annotation of the crop began.
-        var t: Double
+        public var t: Double
     }
 
-    struct Result {
-        var labels: LabelMap
-        var clicks: [LoggedClick]
-        var nuclei: Int
-        var seconds: Double
+    public struct Result: Sendable {
+        public var labels: LabelMap
+        public var clicks: [LoggedClick]
+        public var nuclei: Int
+        public var seconds: Double
     }
 
-    func annotate(image: RGBImage, groundTruth: LabelMap) async throws -> Result {
+    public func annotate(image: RGBImage, groundTruth: LabelMap) async throws -> Result {
         let started = ContinuousClock.now
         func now() -> Double { (ContinuousClock.now - started).inSecondsValue }
         let width = image.width, height = image.height
@@ -102,7 +108,7 @@ struct SimulatedAnnotator {
     }
 
     /// One mask per ground-truth nucleus of at least `minimumArea` pixels, in label order.
-    static func nucleusMasks(_ labels: LabelMap, minimumArea: Int) -> [Mask] {
+    public static func nucleusMasks(_ labels: LabelMap, minimumArea: Int) -> [Mask] {
         var pixels: [UInt32: [Int]] = [:]
         for index in labels.storage.indices where labels.storage[index] != 0 {
             pixels[labels.storage[index], default: []].append(index)
