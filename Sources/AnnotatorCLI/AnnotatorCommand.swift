@@ -12,6 +12,7 @@ struct AnnotatorCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             RunCommand.self,
+            AnnotateCommand.self,
             ServeCommand.self,
             HealthCommand.self,
             InfoCommand.self,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HoVerNetService
+import Imaging
 import InteractiveService
 import MetricsService
 import Orchestration
@@ -33,7 +34,8 @@ struct CycleConnectionOptions: ParsableArguments {
 /// Connects the cycle to its services (remote or embedded), runs or resumes it, and
 /// writes the report.
 enum CycleExecution {
-    static func run(settings: RunSettings, store: ProjectStore, connection: CycleConnectionOptions, json: Bool) async throws {
+    static func run(settings: RunSettings, store: ProjectStore, connection: CycleConnectionOptions, json: Bool,
+                    person: PersonAtTerminal? = nil) async throws {
         let remote = try connection.parsed()
         var embedded: [EmbeddedService] = []
         func pool(_ name: String, _ definition: () throws -> ServiceDefinition) throws -> ServicePool {
@@ -77,7 +79,8 @@ enum CycleExecution {
             let elapsed = Int((ContinuousClock.now - started).components.seconds)
             Console.note(String(format: "[%02d:%02d] ", elapsed / 60, elapsed % 60) + line)
         }
-        let stages = ServiceStages(services: services, sources: settings.sources, workspace: settings.workspace, note: stamp)
+        var stages = ServiceStages(services: services, sources: settings.sources, workspace: settings.workspace, note: stamp)
+        stages.person = person
         let runner = CycleRunner(plan: settings.plan, project: store, stages: stages, progress: stamp)
         do {
             try await runner.run()
@@ -96,6 +99,17 @@ enum CycleExecution {
         } else {
             print(report.table)
             print("report: \(page.path)")
+        }
+    }
+
+    /// A person at this terminal: commands from standard input, the overlay in the workspace.
+    static func person(named name: String, workspace: Workspace) -> PersonAtTerminal {
+        let overlay = workspace.overlays.appendingPathComponent("current-annotation.png")
+        return PersonAtTerminal(name: name, overlayPath: overlay.path) { client, model in
+            PersonAnnotator(client: client, model: model, readLine: { Swift.readLine() }, show: { image, status in
+                try? ImageFiles.writeRGB(image, to: overlay)
+                Console.note(status)
+            })
         }
     }
 

@@ -48,6 +48,12 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Print the cycles as JSON at the end (progress still goes to standard error).")
     var json = false
 
+    @Option(help: "Who annotates the chosen crops: simulated (the robot clicker) or person (you, at this terminal; see `annotator annotate --help` for the commands).")
+    var annotator: AnnotatorKind = .simulated
+
+    @Option(help: "Your name, recorded with your annotations (with --annotator person).")
+    var annotatorName = ProcessInfo.processInfo.environment["USER"] ?? "annotator"
+
     @Option(help: "Start from the first --shared-cycles cycles of this other project (same pool, evaluation set and seed), e.g. to compare active and random choice on the same start.")
     var startFrom: String?
 
@@ -89,7 +95,8 @@ struct RunCommand: AsyncParsableCommand {
         if let startFrom {
             try importHistory(from: startFrom, into: store, settings: settings)
         }
-        try await CycleExecution.run(settings: settings, store: store, connection: connection, json: json)
+        try await CycleExecution.run(settings: settings, store: store, connection: connection, json: json,
+                                     person: annotator == .person ? CycleExecution.person(named: annotatorName, workspace: workspace) : nil)
     }
 
     static let samplePath = "Samples/monuseg-mini"
@@ -193,3 +200,8 @@ struct PlanOptions: ParsableArguments {
 }
 
 extension CropSelection: ExpressibleByArgument {}
+
+enum AnnotatorKind: String, ExpressibleByArgument, CaseIterable {
+    case simulated
+    case person
+}

@@ -62,13 +62,9 @@ public struct CycleRunner: Sendable {
                 return try await stages.selectCrops(state, cycle: cycle, plan: plan, alreadyAnnotated: done)
             case .annotate:
                 let project = self.project
-                var next = try await stages.annotate(state, cycle: cycle, plan: plan) { accepted in
-                    try project.recordAnnotation(AnnotationRecord(
-                        cycle: cycle, imageName: accepted.crop.image, cropX: accepted.crop.x, cropY: accepted.crop.y,
-                        cropWidth: accepted.crop.size, cropHeight: accepted.crop.size,
-                        instanceMapSHA256: accepted.instanceMapSHA256, instanceMapPath: accepted.instanceMapPath,
-                        nucleusCount: accepted.nucleusCount, clicks: accepted.clicks, clickCount: accepted.clickCount,
-                        seconds: accepted.seconds, modelSHA256: accepted.modelSHA256, annotator: accepted.annotator))
+                let before = try project.annotations().filter { $0.cycle == cycle }.map(AcceptedCrop.init)
+                var next = try await stages.annotate(state, cycle: cycle, plan: plan, accepted: before) { accepted in
+                    try project.recordAnnotation(AnnotationRecord(accepted, cycle: cycle))
                 }
                 // Totals come from the project, so a resumed annotation step counts each crop once.
                 let annotations = try project.annotations()

@@ -1,3 +1,5 @@
+import Project
+
 /// The work behind each step. The product implements it with clients of the services;
 /// tests implement it with fakes. Each call gets the state so far and the cycle number and
 /// returns the updated state; it must not touch the project store (the runner does).
@@ -8,7 +10,8 @@ public protocol CycleStages: Sendable {
     func selectCrops(_ state: CycleState, cycle: Int, plan: CyclePlan, alreadyAnnotated: Set<CropChoice>) async throws -> CycleState
     /// Annotates the selected crops; each accepted crop is handed to `accept`, which
     /// commits it to the project before returning (so it is never lost or doubled).
-    func annotate(_ state: CycleState, cycle: Int, plan: CyclePlan,
+    /// `accepted` holds the crops of this cycle committed before a kill: skip them.
+    func annotate(_ state: CycleState, cycle: Int, plan: CyclePlan, accepted: [AcceptedCrop],
                   accept: @Sendable (AcceptedCrop) async throws -> Void) async throws -> CycleState
     func trainInteractive(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleState
     func trainHoVerNet(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleState
@@ -40,5 +43,31 @@ public struct AcceptedCrop: Sendable, Equatable {
         self.seconds = seconds
         self.modelSHA256 = modelSHA256
         self.annotator = annotator
+    }
+}
+
+extension AcceptedCrop {
+    /// The accepted crop a project record describes.
+    public init(_ record: AnnotationRecord) {
+        self.init(crop: CropChoice(image: record.imageName, x: record.cropX, y: record.cropY, size: record.cropWidth, score: 0),
+                  instanceMapSHA256: record.instanceMapSHA256, instanceMapPath: record.instanceMapPath,
+                  nucleusCount: record.nucleusCount, clicks: record.clicks, clickCount: record.clickCount,
+                  seconds: record.seconds, modelSHA256: record.modelSHA256, annotator: record.annotator)
+    }
+
+    /// Whether this is the annotation of `crop` (whatever its score).
+    public func covers(_ crop: CropChoice) -> Bool {
+        self.crop.image == crop.image && self.crop.x == crop.x && self.crop.y == crop.y && self.crop.size == crop.size
+    }
+}
+
+extension AnnotationRecord {
+    /// The project record of a crop accepted in `cycle`.
+    public init(_ accepted: AcceptedCrop, cycle: Int) {
+        self.init(cycle: cycle, imageName: accepted.crop.image, cropX: accepted.crop.x, cropY: accepted.crop.y,
+                  cropWidth: accepted.crop.size, cropHeight: accepted.crop.size,
+                  instanceMapSHA256: accepted.instanceMapSHA256, instanceMapPath: accepted.instanceMapPath,
+                  nucleusCount: accepted.nucleusCount, clicks: accepted.clicks, clickCount: accepted.clickCount,
+                  seconds: accepted.seconds, modelSHA256: accepted.modelSHA256, annotator: accepted.annotator)
     }
 }

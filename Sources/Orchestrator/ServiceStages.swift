@@ -20,6 +20,8 @@ public struct ServiceStages: CycleStages {
     public var note: @Sendable (String) -> Void
     /// Seconds between polls of a training job.
     public var pollInterval: Duration = .seconds(2)
+    /// When set, a person annotates each crop instead of the simulated annotator.
+    public var person: PersonAtTerminal?
 
     public init(services: CycleServices, sources: CycleSources, workspace: Workspace,
                 note: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -159,7 +161,7 @@ public struct ServiceStages: CycleStages {
         return next
     }
 
-    public func annotate(_ state: CycleState, cycle: Int, plan: CyclePlan,
+    public func annotate(_ state: CycleState, cycle: Int, plan: CyclePlan, accepted: [AcceptedCrop],
                          accept: @Sendable (AcceptedCrop) async throws -> Void) async throws -> CycleState {
         let digest = try require(state.interactiveModel, "interactive model")
         let model = state.reference(digest, kind: "interactive-model")
@@ -169,22 +171,42 @@ public struct ServiceStages: CycleStages {
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("instance_masks"), withIntermediateDirectories: true)
         var next = state
         for crop in state.selectedCrops {
+            if accepted.contains(where: { $0.covers(crop) }) {
+                note("annotation: \(crop.image) at (\(crop.x), \(crop.y)) was accepted before the restart; kept")
+                continue
+            }
             guard let sample = pool.samples.first(where: { $0.name == crop.image }) else {
                 throw CycleSourceError.pool("image \(crop.image) is no longer in \(sources.pool.path)")
             }
-            guard let maskURL = sample.mask else {
-                throw CycleSourceError.pool("\(crop.image) has no label map: the simulated annotator needs one to decide where to click")
-            }
             let rect = CropRect(x: crop.x, y: crop.y, width: crop.size, height: crop.size)
-            let pair = try Crops.crop(LabeledImage(image: try pool.loadImage(sample), labels: try ImageFiles.readLabelMap(maskURL)), rect)
-            let (image, truth) = (pair.image, pair.labels)
-            let annotator = SimulatedAnnotator(client: InteractiveClient(rpc: services.interactive.next()), model: model,
-                                               clicksPerNucleus: plan.clicksPerNucleus)
-            let result = try await retry.run(service: "interactive", what: "annotation of \(crop.image)", note: note) {
-                try await annotator.annotate(image: image, groundTruth: truth)
+            let image = Crops.crop(try pool.loadImage(sample), rect)
+            // Only the simulated annotator looks at the ground truth, to place its clicks.
+            var truth = LabelMap(width: 0, height: 0, repeating: 0)
+            if person == nil {
+                guard let maskURL = sample.mask else {
+                    throw CycleSourceError.pool("\(crop.image) has no label map: the simulated annotator needs one to decide where to click")
+                }
+                truth = try Crops.crop(LabeledImage(image: try pool.loadImage(sample), labels: try ImageFiles.readLabelMap(maskURL)), rect).labels
             }
             let name = "\(crop.image)_x\(crop.x)_y\(crop.y)_s\(crop.size)"
             let mapURL = folder.appendingPathComponent("instance_masks/\(name).png")
+            let client = InteractiveClient(rpc: services.interactive.next())
+            let result: CropAnnotation
+            let who: String
+            if let person {
+                let proposal = try await proposal(for: image, state: state)
+                note("annotation: \(name) — \(person.name), please annotate (overlay: \(person.overlayPath))")
+                guard let done = try await person.make(client, model).annotate(image: image, proposal: proposal) else {
+                    throw CycleSourceError.pool("annotation of \(name) abandoned by \(person.name); run again to continue")
+                }
+                (result, who) = (done, "person:\(person.name)")
+            } else {
+                let annotator = SimulatedAnnotator(client: client, model: model, clicksPerNucleus: plan.clicksPerNucleus)
+                result = try await retry.run(service: "interactive", what: "annotation of \(crop.image)", note: note) {
+                    try await annotator.annotate(image: image, groundTruth: truth)
+                }
+                who = "simulated"
+            }
             try ImageFiles.writeRGB(image, to: folder.appendingPathComponent("images/\(name).png"))
             try ImageFiles.writeLabelMap(result.labels, to: mapURL)
             try? ImageFiles.writeRGB(try Overlay.outlines(image, result.labels),
@@ -193,12 +215,10 @@ public struct ServiceStages: CycleStages {
             try await accept(AcceptedCrop(crop: crop, instanceMapSHA256: SHA256.hex(of: try Data(contentsOf: mapURL)),
                                           instanceMapPath: mapURL.path, nucleusCount: result.nuclei, clicks: clicks,
                                           clickCount: result.clicks.count, seconds: result.seconds, modelSHA256: digest,
-                                          annotator: "simulated"))
+                                          annotator: who))
             note(String(format: "annotation: %@ — %d nuclei with %d clicks (%.2f per nucleus) in %.1f s", name, result.nuclei,
                         result.clicks.count, result.nuclei > 0 ? Double(result.clicks.count) / Double(result.nuclei) : 0,
                         result.seconds))
-            next.clicks += result.clicks.count
-            next.annotatedNuclei += result.nuclei
         }
         next.annotatedDataset = folder.path
         return next
@@ -274,6 +294,15 @@ public struct ServiceStages: CycleStages {
 
     // MARK: Helpers
 
+    /// The current HoVerNet's segmentation of a crop, as a starting point for a person.
+    private func proposal(for image: RGBImage, state: CycleState) async throws -> LabelMap? {
+        guard let digest = state.hovernetModel else { return nil }
+        let model = state.reference(digest, kind: "hovernet-model")
+        return try await retry.run(service: "hovernet", what: "Infer", note: note) {
+            try await HoVerNetClient(rpc: services.hovernet.next()).infer(image, model: model).labels
+        }
+    }
+
     /// Cycle 1 trains on the (refined) synthetic set; later cycles on the mix of it and
     /// every accepted annotation.
     private func trainingData(_ state: CycleState, cycle: Int, plan: CyclePlan) throws -> String {
@@ -303,6 +332,21 @@ public struct ServiceStages: CycleStages {
     private func require(_ value: String?, _ what: String) throws -> String {
         guard let value else { throw CycleSourceError.pool("no \(what) yet: an earlier step did not produce it") }
         return value
+    }
+}
+
+/// A person annotating at the terminal, in place of the simulated annotator.
+public struct PersonAtTerminal: Sendable {
+    /// Recorded with each annotation as "person:NAME".
+    public var name: String
+    /// Where the overlay of the crop being annotated is shown.
+    public var overlayPath: String
+    public var make: @Sendable (InteractiveClient, Annotator_V1_ArtifactRef?) -> PersonAnnotator
+
+    public init(name: String, overlayPath: String, make: @escaping @Sendable (InteractiveClient, Annotator_V1_ArtifactRef?) -> PersonAnnotator) {
+        self.name = name
+        self.overlayPath = overlayPath
+        self.make = make
     }
 }
 

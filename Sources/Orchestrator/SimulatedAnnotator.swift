@@ -28,29 +28,13 @@ public struct SimulatedAnnotator: Sendable {
         self.clicksPerNucleus = clicksPerNucleus
     }
 
-    public struct LoggedClick: Codable, Equatable, Sendable {
-        public var nucleus: Int
-        public var x: Int
-        public var y: Int
-        public var positive: Bool
-        /// Seconds since the annotation of the crop began.
-        public var t: Double
-    }
-
-    public struct Result: Sendable {
-        public var labels: LabelMap
-        public var clicks: [LoggedClick]
-        public var nuclei: Int
-        public var seconds: Double
-    }
-
-    public func annotate(image: RGBImage, groundTruth: LabelMap) async throws -> Result {
+    public func annotate(image: RGBImage, groundTruth: LabelMap) async throws -> CropAnnotation {
         let started = ContinuousClock.now
         func now() -> Double { (ContinuousClock.now - started).inSecondsValue }
         let width = image.width, height = image.height
         let nuclei = Self.nucleusMasks(groundTruth, minimumArea: minimumArea)
         guard !nuclei.isEmpty else {
-            return Result(labels: LabelMap(width: width, height: height, repeating: 0), clicks: [], nuclei: 0, seconds: now())
+            return CropAnnotation(labels: LabelMap(width: width, height: height, repeating: 0), clicks: [], nuclei: 0, seconds: now())
         }
         let empty = Mask(width: width, height: height, repeating: false)
         var robots = nuclei.map { RobotClicker(groundTruth: $0) }
@@ -59,7 +43,7 @@ public struct SimulatedAnnotator: Sendable {
             guard let click = robots[index].nextClick(prediction: empty) else { continue }
             firstClicks.append(click)
         }
-        var log = firstClicks.enumerated().map { LoggedClick(nucleus: $0.offset, x: $0.element.x, y: $0.element.y, positive: true, t: now()) }
+        var log = firstClicks.enumerated().map { AnnotationClick(nucleus: $0.offset, x: $0.element.x, y: $0.element.y, positive: true, t: now()) }
         var labels = try await client.segmentPoints(image, points: firstClicks.map { (x: $0.x, y: $0.y) }, model: model)
         guard labels.width == width, labels.height == height else {
             throw RPCError(.internal, "interactive service returned a \(labels.width)×\(labels.height) map for a \(width)×\(height) crop")
@@ -86,7 +70,7 @@ public struct SimulatedAnnotator: Sendable {
                     if iou > (best?.iou ?? -1) { best = (mask, iou) }
                     guard iou < iouTarget, clicks < clicksPerNucleus,
                           let click = robots[index].nextClick(prediction: mask) else { break }
-                    log.append(LoggedClick(nucleus: index, x: click.x, y: click.y, positive: click.positive, t: now()))
+                    log.append(AnnotationClick(nucleus: index, x: click.x, y: click.y, positive: click.positive, t: now()))
                     reply = try await client.click(session: session.sessionID, x: click.x, y: click.y, positive: click.positive,
                                                    sequence: nextSequence())
                     clicks += 1
@@ -104,7 +88,7 @@ public struct SimulatedAnnotator: Sendable {
             _ = try? await client.finish(session: session.sessionID)
         }
         let (relabelled, count) = Self.relabel(labels)
-        return Result(labels: relabelled, clicks: log, nuclei: count, seconds: now())
+        return CropAnnotation(labels: relabelled, clicks: log, nuclei: count, seconds: now())
     }
 
     /// One mask per ground-truth nucleus of at least `minimumArea` pixels, in label order.
@@ -135,7 +119,7 @@ public struct SimulatedAnnotator: Sendable {
     }
 
     /// Labels 1…n in order of first appearance, dropping labels left without pixels.
-    static func relabel(_ labels: LabelMap) -> (LabelMap, Int) {
+    public static func relabel(_ labels: LabelMap) -> (LabelMap, Int) {
         var mapping: [UInt32: UInt32] = [:]
         var out = labels
         for index in out.storage.indices where out.storage[index] != 0 {
@@ -150,6 +134,25 @@ public struct SimulatedAnnotator: Sendable {
         }
         return (out, mapping.count)
     }
+}
+
+/// A click as the project stores it with an annotation.
+public struct AnnotationClick: Codable, Equatable, Sendable {
+    /// Which nucleus of the crop it was for (0-based, in the order they were done).
+    public var nucleus: Int
+    public var x: Int
+    public var y: Int
+    public var positive: Bool
+    /// Seconds since the annotation of the crop began.
+    public var t: Double
+}
+
+/// A crop's annotation: the instance map made with the interactive model, and its clicks.
+public struct CropAnnotation: Sendable {
+    public var labels: LabelMap
+    public var clicks: [AnnotationClick]
+    public var nuclei: Int
+    public var seconds: Double
 }
 
 extension Duration {

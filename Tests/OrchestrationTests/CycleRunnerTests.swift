@@ -51,10 +51,10 @@ final class FakeStages: CycleStages {
         return next
     }
 
-    func annotate(_ state: CycleState, cycle: Int, plan: CyclePlan,
+    func annotate(_ state: CycleState, cycle: Int, plan: CyclePlan, accepted: [AcceptedCrop],
                   accept: @Sendable (AcceptedCrop) async throws -> Void) async throws -> CycleState {
         try note("annotate \(cycle)")
-        for (index, crop) in state.selectedCrops.enumerated() {
+        for (index, crop) in state.selectedCrops.enumerated() where !accepted.contains(where: { $0.covers(crop) }) {
             try await accept(AcceptedCrop(crop: crop, instanceMapSHA256: "sha\(cycle)-\(index)", instanceMapPath: "/maps",
                                           nucleusCount: 10, clicks: "[]", clickCount: 12, seconds: 5, modelSHA256: "m",
                                           annotator: "simulated"))

@@ -166,9 +166,9 @@ private struct KilledAfterAccept: CycleStages {
     func selectCrops(_ state: CycleState, cycle: Int, plan: CyclePlan, alreadyAnnotated: Set<CropChoice>) async throws -> CycleState {
         try await stages.selectCrops(state, cycle: cycle, plan: plan, alreadyAnnotated: alreadyAnnotated)
     }
-    func annotate(_ state: CycleState, cycle: Int, plan: CyclePlan,
+    func annotate(_ state: CycleState, cycle: Int, plan: CyclePlan, accepted: [AcceptedCrop],
                   accept: @Sendable (AcceptedCrop) async throws -> Void) async throws -> CycleState {
-        _ = try await stages.annotate(state, cycle: cycle, plan: plan, accept: accept)
+        _ = try await stages.annotate(state, cycle: cycle, plan: plan, accepted: accepted, accept: accept)
         throw Killed()
     }
     func trainInteractive(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleState {
