@@ -81,13 +81,14 @@ let package = Package(
         .target(name: "Orchestrator", dependencies: [
             "Orchestration", "Project", "Clients", "Wire", "Datasets", "Imaging", "Interactive", "Artifacts", "Randomness",
         ]),
+        .target(name: "OrchestratorService", dependencies: ["ServiceKit", "Wire", "Orchestrator", "Orchestration", "Project"]),
         .target(name: "SynthesisService", dependencies: ["ServiceKit", "Wire", "Synthesis", "Imaging"]),
         .target(name: "RefinementService", dependencies: ["ServiceKit", "Wire", "Artifacts", "Refinement", "Datasets", "Imaging"]),
 
         // MARK: Clients and executables
         .target(name: "Clients", dependencies: ["Wire", "Imaging", "Metrics"]),
         .executableTarget(name: "AnnotatorCLI", dependencies: [
-            "Clients", "Wire", "MetricsService", "Orchestrator", "Metrics", "Imaging", "Learning", "Datasets", "Orchestration", "Project", "HoVerNet", "Interactive",
+            "Clients", "Wire", "MetricsService", "Orchestrator", "OrchestratorService", "Metrics", "Imaging", "Learning", "Datasets", "Orchestration", "Project", "HoVerNet", "Interactive",
             "HoVerNetService", "InteractiveService", "ServiceKit", "Artifacts",
             "Synthesis", "Refinement", "SynthesisService", "RefinementService", "Randomness",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -111,6 +112,7 @@ let package = Package(
         .testTarget(name: "OrchestratorTests", dependencies: [
             "Orchestrator", "Orchestration", "Project", "Clients", "Wire", "Datasets", "Imaging", "Interactive", "TestSupport",
             "SynthesisService", "RefinementService", "InteractiveService", "HoVerNetService", "MetricsService",
+            "OrchestratorService",
         ]),
         .testTarget(name: "ProjectTests", dependencies: ["Project", "TestSupport"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "TestSupport"]),

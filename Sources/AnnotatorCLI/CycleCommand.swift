@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
+import Clients
 import Orchestration
 import Orchestrator
 import Project
+import Wire
 
 struct CycleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,7 +35,16 @@ struct CycleStatus: AsyncParsableCommand {
     @Flag(help: "Print a JSON object.")
     var json = false
 
+    @Option(help: "Orchestrator service endpoint: ask it about --project (a path on its file system).")
+    var orchestrator: String?
+
     func run() async throws {
+        if let orchestrator {
+            let rpc = try RPCClient(endpoint: orchestrator)
+            defer { rpc.close() }
+            try RemoteOrchestration.printStatus(try await OrchestratorClient(rpc: rpc).status(project: options.project), json: json)
+            return
+        }
         let store = try options.open()
         let steps = try store.completedSteps()
         let report = try CycleReport(project: store)

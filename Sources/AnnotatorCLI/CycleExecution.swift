@@ -37,6 +37,42 @@ enum CycleExecution {
     static func run(settings: RunSettings, store: ProjectStore, connection: CycleConnectionOptions, json: Bool,
                     person: PersonAtTerminal? = nil) async throws {
         let remote = try connection.parsed()
+        let connected = try connect(remote: remote, workspace: settings.workspace)
+        let services = connected.services
+        let where_ = CycleConnectionOptions.services.map { "\($0): \(remote[$0].map { $0.joined(separator: ", ") } ?? "in-process")" }
+        Console.note("project \(store.path); workspace \(settings.workspace.root.path)")
+        Console.note("services — " + where_.joined(separator: "; "))
+        Console.note("pool \(settings.sources.pool.path); evaluation \(settings.sources.evaluation.path)")
+
+        let started = ContinuousClock.now
+        let stamp: @Sendable (String) -> Void = { line in
+            let elapsed = Int((ContinuousClock.now - started).components.seconds)
+            Console.note(String(format: "[%02d:%02d] ", elapsed / 60, elapsed % 60) + line)
+        }
+        var stages = ServiceStages(services: services, sources: settings.sources, workspace: settings.workspace, note: stamp)
+        stages.person = person
+        let runner = CycleRunner(plan: settings.plan, project: store, stages: stages, progress: stamp)
+        do {
+            try await runner.run()
+        } catch {
+            await connected.close()
+            throw CLIError("\(error)\nEverything before this step is kept in \(store.path); run the same command (or `annotator cycle resume`) to continue.")
+        }
+        await connected.close()
+
+        let report = try CycleReport(project: store)
+        let page = try writeReport(report, workspace: settings.workspace, to: settings.workspace.report)
+        if json {
+            try JSONOutput.print(report)
+        } else {
+            print(report.table)
+            print("report: \(page.path)")
+        }
+    }
+
+    /// Clients of every service the cycle uses: remote instances where named (a name that
+    /// resolves to several addresses counts as several instances), embedded otherwise.
+    static func connect(remote: [String: [String]], workspace: Workspace) throws -> CycleConnection {
         var embedded: [EmbeddedService] = []
         func pool(_ name: String, _ definition: () throws -> ServiceDefinition) throws -> ServicePool {
             if let urls = remote[name] {
@@ -50,7 +86,7 @@ enum CycleExecution {
             embedded.append(service)
             return ServicePool(service: name, clients: [service.client])
         }
-        let artifacts = settings.workspace.artifacts
+        let artifacts = workspace.artifacts
         let services = CycleServices(
             synthesis: try pool("synthesis") { SynthesisService().definition },
             refinement: try pool("refinement") {
@@ -69,36 +105,10 @@ enum CycleExecution {
                 return try HoVerNetService(configuration).definition
             },
             metrics: try pool("metrics") { MetricsService.definition() })
-        let where_ = CycleConnectionOptions.services.map { "\($0): \(remote[$0].map { $0.joined(separator: ", ") } ?? "in-process")" }
-        Console.note("project \(store.path); workspace \(settings.workspace.root.path)")
-        Console.note("services — " + where_.joined(separator: "; "))
-        Console.note("pool \(settings.sources.pool.path); evaluation \(settings.sources.evaluation.path)")
-
-        let started = ContinuousClock.now
-        let stamp: @Sendable (String) -> Void = { line in
-            let elapsed = Int((ContinuousClock.now - started).components.seconds)
-            Console.note(String(format: "[%02d:%02d] ", elapsed / 60, elapsed % 60) + line)
-        }
-        var stages = ServiceStages(services: services, sources: settings.sources, workspace: settings.workspace, note: stamp)
-        stages.person = person
-        let runner = CycleRunner(plan: settings.plan, project: store, stages: stages, progress: stamp)
-        do {
-            try await runner.run()
-        } catch {
+        let started = embedded
+        return CycleConnection(services: services) {
             services.close()
-            for service in embedded { await service.stop() }
-            throw CLIError("\(error)\nEverything before this step is kept in \(store.path); run the same command (or `annotator cycle resume`) to continue.")
-        }
-        services.close()
-        for service in embedded { await service.stop() }
-
-        let report = try CycleReport(project: store)
-        let page = try writeReport(report, workspace: settings.workspace, to: settings.workspace.report)
-        if json {
-            try JSONOutput.print(report)
-        } else {
-            print(report.table)
-            print("report: \(page.path)")
+            for service in started { await service.stop() }
         }
     }
 

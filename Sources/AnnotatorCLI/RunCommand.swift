@@ -60,38 +60,25 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Cycles taken from --start-from.")
     var sharedCycles = 1
 
+    @Option(help: "Orchestrator service endpoint: run the cycle there (paths must be readable by it) and follow its progress.")
+    var orchestrator: String?
+
     func run() async throws {
-        let projectURL = URL(fileURLWithPath: project).standardizedFileURL
-        let workspace = Workspace(projectFile: projectURL.path)
-        if fresh {
-            for url in [projectURL, workspace.root] { try? FileManager.default.removeItem(at: url) }
-            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: projectURL.path + suffix) }
-        }
-        try FileManager.default.createDirectory(at: projectURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: workspace.root, withIntermediateDirectories: true)
-
         let usingSample = pool == nil
+        if usingSample && !FileManager.default.fileExists(atPath: Self.samplePath) {
+            throw CLIError("the bundled sample \(Self.samplePath) is not here: run from the repository root or give --pool")
+        }
         let poolFolder = URL(fileURLWithPath: pool ?? Self.samplePath).standardizedFileURL
-        guard FileManager.default.fileExists(atPath: poolFolder.path) else {
-            throw CLIError(usingSample
-                ? "the bundled sample \(Self.samplePath) is not here: run from the repository root or give --pool"
-                : "--pool \(poolFolder.path) does not exist")
-        }
         let evalFolder = eval.map { URL(fileURLWithPath: $0).standardizedFileURL } ?? poolFolder
-        let sources = evalFolder == poolFolder
-            ? try CycleSources.splitting(poolFolder, into: workspace)
-            : CycleSources(pool: poolFolder, evaluation: evalFolder)
-        try sources.validate()
-        let settings = RunSettings(plan: try plan.plan(sample: usingSample), sources: sources, workspace: workspace)
-
-        let store = try ProjectStore(path: projectURL.path)
-        if let stored = try RunSettings.load(from: store), stored != settings {
-            throw CLIError("""
-                \(project) was started with other settings; continue it with `annotator cycle resume --project \(project)`, \
-                or start over with --fresh (or another --project)
-                """)
+        let plan = try self.plan.plan(sample: usingSample)
+        if let orchestrator {
+            try await RemoteOrchestration.run(endpoint: orchestrator, project: project, pool: poolFolder, evaluation: evalFolder,
+                                              plan: plan, fresh: fresh, json: json)
+            return
         }
-        try settings.save(to: store)
+        let (store, settings) = try ProjectSetup.prepare(project: project, pool: poolFolder, evaluation: evalFolder,
+                                                         plan: plan, fresh: fresh)
+        let workspace = settings.workspace
         if let startFrom {
             try importHistory(from: startFrom, into: store, settings: settings)
         }

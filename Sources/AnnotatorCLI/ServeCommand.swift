@@ -18,7 +18,7 @@ struct ServeCommand: AsyncParsableCommand {
           annotator serve metrics --bind tcp://0.0.0.0:5555
           annotator serve metrics --bind ipc:///tmp/metrics.sock
         """,
-        subcommands: [ServeMetrics.self, ServeHoVerNet.self, ServeInteractive.self, ServeSynthesis.self, ServeRefinement.self])
+        subcommands: [ServeMetrics.self, ServeHoVerNet.self, ServeInteractive.self, ServeSynthesis.self, ServeRefinement.self, ServeOrchestrator.self])
 }
 
 /// Options every `serve` subcommand takes.

@@ -46,3 +46,14 @@ public struct CycleServices: Sendable {
         [synthesis, refinement, interactive, hovernet, metrics].forEach { $0.close() }
     }
 }
+
+/// The services a run uses and how to let go of them (close clients, stop embedded services).
+public struct CycleConnection: Sendable {
+    public var services: CycleServices
+    public var close: @Sendable () async -> Void
+
+    public init(services: CycleServices, close: @escaping @Sendable () async -> Void) {
+        self.services = services
+        self.close = close
+    }
+}

@@ -14,15 +14,12 @@ import TestSupport
 import Wire
 import XCTest
 
-/// Two cycles on the bundled sample with every service running for real (tiny models,
-/// second-long budgets): the pool's label maps carry a sentinel (labels ≥ 40 000) that
-/// would show if any ground-truth pixel reached a training set; a run killed right after
-/// an annotation was committed resumes without redoing or doubling anything.
-final class CycleWithServicesTests: XCTestCase {
+/// Real services in this process for tests: tiny models and second-long budgets.
+class LiveServicesTestCase: XCTestCase {
     static let sentinel: UInt32 = 40_000
 
-    private var servers: [RPCServer] = []
-    private var root: URL!
+    var servers: [RPCServer] = []
+    var root: URL!
 
     override func tearDown() async throws {
         for server in servers { await server.shutdown() }
@@ -30,7 +27,7 @@ final class CycleWithServicesTests: XCTestCase {
         if let root { try? FileManager.default.removeItem(at: root) }
     }
 
-    private func start(_ definition: ServiceDefinition) throws -> ServicePool {
+    func start(_ definition: ServiceDefinition) throws -> ServicePool {
         var configuration = ServerConfiguration(endpoint: "inproc://\(definition.name)-\(UUID().uuidString)")
         configuration.log = { _ in }
         let server = RPCServer(service: definition, configuration: configuration)
@@ -39,7 +36,7 @@ final class CycleWithServicesTests: XCTestCase {
     }
 
     /// Pool: four sample crops with sentinel labels; evaluation: the other two, untouched.
-    private func makeSources() throws -> CycleSources {
+    func makeSources() throws -> CycleSources {
         let sample = try FolderDataset(root: TestPaths.repository.appendingPathComponent("Samples/monuseg-mini"))
         let pool = root.appendingPathComponent("pool"), evaluation = root.appendingPathComponent("eval")
         for (index, entry) in sample.samples.enumerated() {
@@ -55,7 +52,7 @@ final class CycleWithServicesTests: XCTestCase {
         return CycleSources(pool: pool, evaluation: evaluation)
     }
 
-    private func tinyPlan() throws -> CyclePlan {
+    static func tinyPlan() throws -> CyclePlan {
         var plan = CyclePlan()
         plan.cycles = 2
         plan.cropSize = 128
@@ -78,6 +75,13 @@ final class CycleWithServicesTests: XCTestCase {
         return plan
     }
 
+}
+
+/// Two cycles on the bundled sample with every service running for real (tiny models,
+/// second-long budgets): the pool's label maps carry a sentinel (labels ≥ 40 000) that
+/// would show if any ground-truth pixel reached a training set; a run killed right after
+/// an annotation was committed resumes without redoing or doubling anything.
+final class CycleWithServicesTests: LiveServicesTestCase {
     func testTheCycleTrainsOnNoGroundTruthAndResumesAfterAKillWithoutDuplicates() async throws {
         root = TestPaths.temporaryDirectory("cycle-services")
         let sources = try makeSources()
@@ -96,7 +100,7 @@ final class CycleWithServicesTests: XCTestCase {
             hovernet: try start(try HoVerNetService(hovernet).definition),
             metrics: try start(MetricsService.definition()))
         defer { services.close() }
-        let plan = try tinyPlan()
+        let plan = try Self.tinyPlan()
         let project = try ProjectStore(path: root.appendingPathComponent("project.sqlite").path)
         var stages = ServiceStages(services: services, sources: sources, workspace: workspace)
         stages.pollInterval = .milliseconds(100)

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Clients
+import Foundation
+import Orchestration
+import OrchestratorService
+import Wire
+
+/// `annotator run --orchestrator ENDPOINT`: the cycle runs in the orchestrator service; this
+/// process starts it and follows its progress.
+enum RemoteOrchestration {
+    static func run(endpoint: String, project: String, pool: URL, evaluation: URL, plan: CyclePlan, fresh: Bool,
+                    json: Bool) async throws {
+        let rpc = try RPCClient(endpoint: endpoint)
+        defer { rpc.close() }
+        let client = OrchestratorClient(rpc: rpc)
+        var request = Annotator_V1_OrchestratorRunRequest()
+        request.project = URL(fileURLWithPath: project).standardizedFileURL.path
+        request.pool = pool.path
+        request.evaluation = evaluation.path
+        request.planJson = String(decoding: try JSONEncoder().encode(plan), as: UTF8.self)
+        request.fresh = fresh
+        let started = try await client.run(request)
+        Console.note("orchestrator job \(started.jobID) on \(endpoint)")
+        var lastMessage = ""
+        let ended = try await client.jobs.wait(started.jobID, every: .seconds(2)) { status in
+            if status.message != lastMessage, !status.message.isEmpty {
+                lastMessage = status.message
+                Console.note(String(format: "[%3.0f%%] %@", 100 * status.progress, status.message))
+            }
+        }
+        guard ended.state == .succeeded else {
+            throw CLIError("the orchestrator's run \(ended.state == .cancelled ? "was cancelled" : "failed"): \(ended.message)")
+        }
+        let status = try await client.status(project: request.project)
+        try printStatus(status, json: json)
+    }
+
+    static func printStatus(_ status: Annotator_V1_OrchestratorStatusResponse, json: Bool) throws {
+        struct Row: Encodable {
+            let cycle: Int, dice1: Double, aji: Double, aji_plus: Double, dq: Double, sq: Double, pq: Double
+            let clicks: Int, annotated_nuclei: Int, seconds: Double
+        }
+        let rows = status.cycles.map {
+            Row(cycle: Int($0.cycle), dice1: $0.dice1, aji: $0.aji, aji_plus: $0.ajiPlus, dq: $0.dq, sq: $0.sq, pq: $0.pq,
+                clicks: Int($0.clicks), annotated_nuclei: Int($0.annotatedNuclei), seconds: $0.seconds)
+        }
+        if json {
+            struct Cycles: Encodable { let cycles: [Row] }
+            try JSONOutput.print(Cycles(cycles: rows))
+            return
+        }
+        print("cycle   dice1     aji    aji+      dq      sq      pq  clicks  nuclei  minutes")
+        for row in rows {
+            print(String(format: "%5d  %6.4f  %6.4f  %6.4f  %6.4f  %6.4f  %6.4f  %6d  %6d  %7.1f", row.cycle, row.dice1, row.aji,
+                         row.aji_plus, row.dq, row.sq, row.pq, row.clicks, row.annotated_nuclei, row.seconds / 60))
+        }
+        print("last completed step: cycle \(status.lastStepCycle), \(status.lastStep); accepted annotations: \(status.annotations)")
+    }
+}
+
+struct ServeOrchestrator: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "orchestrator",
+        abstract: "Serve the orchestrator (Run a project's cycles as a job, Status, GetJob/CancelJob/ListJobs).",
+        discussion: """
+        Runs cycles against the services named with --endpoint SERVICE=URL (repeat for more \
+        instances); services not named run inside this process. Drive it with \
+        `annotator run --orchestrator ENDPOINT` and `annotator cycle status --orchestrator ENDPOINT`.
+        """)
+
+    @OptionGroup var options: ServeOptions
+
+    @OptionGroup var connection: CycleConnectionOptions
+
+    func run() async throws {
+        let remote = try connection.parsed()
+        let service = OrchestratorService(OrchestratorService.Configuration { workspace in
+            try CycleExecution.connect(remote: remote, workspace: workspace)
+        })
+        try await ServiceHost.run(service.definition, configuration: options.serverConfiguration)
+    }
+}
