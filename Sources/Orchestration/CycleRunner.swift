@@ -37,6 +37,7 @@ public struct CycleRunner: Sendable {
                 let started = ContinuousClock.now
                 state = try await execute(step, cycle: cycle, state: state)
                 let seconds = Self.seconds(since: started)
+                try recordArtifacts(state)
                 try record(StepRecord(cycle: cycle, name: step.rawValue, output: Self.encode(state), seconds: seconds))
                 progress(String(format: "cycle %d: %@ done in %.1f s", cycle, step.rawValue, seconds))
             }
@@ -109,6 +110,19 @@ public struct CycleRunner: Sendable {
             }
         } catch let error as CycleError {
             throw error
+        } catch {
+            throw .project("\(error)")
+        }
+    }
+
+    /// Artifacts are recorded before the step that made them, so a completed step's
+    /// outputs are always in the project.
+    private func recordArtifacts(_ state: CycleState) throws(CycleError) {
+        do {
+            for artifact in state.artifacts ?? [] {
+                try project.recordArtifact(ArtifactRecord(sha256: artifact.sha256, kind: artifact.kind, path: artifact.path,
+                                                          sizeBytes: artifact.sizeBytes, parameters: artifact.parameters))
+            }
         } catch {
             throw .project("\(error)")
         }

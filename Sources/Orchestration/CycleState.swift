@@ -16,6 +16,9 @@ public struct CycleState: Codable, Sendable, Equatable {
     /// Where each model can be read (digest → path on the shared volume), so that any
     /// instance of a service can load a model another instance trained.
     public var artifactPaths: [String: String]?
+    /// Every dataset and model the cycle has made, with what made it; the runner records
+    /// them in the project after each step.
+    public var artifacts: [ProducedArtifact]?
     public var clicks = 0
     public var annotatedNuclei = 0
 
@@ -52,5 +55,24 @@ public struct CycleEvaluation: Codable, Sendable, Equatable {
         self.dq = dq
         self.sq = sq
         self.pq = pq
+    }
+}
+
+/// A dataset or model a step produced, by content digest.
+public struct ProducedArtifact: Codable, Sendable, Equatable {
+    public var sha256: String
+    /// "synthetic-dataset", "refined-dataset", "training-mix", "hovernet-model", ...
+    public var kind: String
+    public var path: String
+    public var sizeBytes: Int
+    /// What made it (JSON object as text): step, cycle, budget, inputs.
+    public var parameters: String
+
+    public init(sha256: String, kind: String, path: String, sizeBytes: Int, parameters: String) {
+        self.sha256 = sha256
+        self.kind = kind
+        self.path = path
+        self.sizeBytes = sizeBytes
+        self.parameters = parameters
     }
 }

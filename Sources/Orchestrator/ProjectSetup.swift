@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Orchestration
 import Project
@@ -34,6 +35,19 @@ public enum ProjectSetup {
                 """)
         }
         try settings.save(to: store)
+        try register(sources.pool, role: .pool, in: store)
+        try register(sources.evaluation, role: .evaluation, in: store)
         return (store, settings)
+    }
+
+    /// Records the pool and evaluation images (name, path, size) in the project.
+    private static func register(_ folder: URL, role: ImageRole, in store: ProjectStore) throws {
+        let dataset = try FolderDataset(root: folder, requireMasks: false)
+        let known = Set(try store.images(role: role).map(\.name))
+        for sample in dataset.samples where !known.contains(sample.name) {
+            let image = try dataset.loadImage(sample)
+            try store.addImage(ProjectImage(name: sample.name, path: sample.image.path, role: role,
+                                            width: image.width, height: image.height))
+        }
     }
 }

@@ -52,6 +52,8 @@ public struct ServiceStages: CycleStages {
                     100 * response.nuclearCoverage, output.path))
         var next = state
         next.syntheticDataset = output.path
+        try next.producedFolder(output, kind: "synthetic-dataset",
+                                ["count": "\(plan.syntheticCount)", "seed": "\(plan.seed)", "pool": sources.pool.path])
         return next
     }
 
@@ -71,7 +73,7 @@ public struct ServiceStages: CycleStages {
         }
         var next = state
         next.refinerModel = model.sha256
-        next.remember(model)
+        next.remember(model, ["minutes": "\(plan.budgets.refinerMinutes)", "seed": "\(plan.seed)", "synthetic": synthetic])
         return next
     }
 
@@ -115,6 +117,7 @@ public struct ServiceStages: CycleStages {
         try? manager.removeItem(at: output)
         try manager.moveItem(at: staging, to: output)
         next.refinedDataset = output.path
+        try next.producedFolder(output, kind: "refined-dataset", ["refiner": digest, "synthetic": synthetic])
         return next
     }
 
@@ -241,7 +244,8 @@ public struct ServiceStages: CycleStages {
         }
         var next = state
         next.interactiveModel = model.sha256
-        next.remember(model)
+        next.remember(model, ["cycle": "\(cycle)", "minutes": "\(minutes)", "data": data, "init": state.interactiveModel ?? ""])
+        if cycle > 1 { try next.producedFolder(URL(fileURLWithPath: data), kind: "training-mix", ["cycle": "\(cycle)"]) }
         return next
     }
 
@@ -262,7 +266,7 @@ public struct ServiceStages: CycleStages {
         }
         var next = state
         next.hovernetModel = model.sha256
-        next.remember(model)
+        next.remember(model, ["cycle": "\(cycle)", "minutes": "\(minutes)", "data": data, "init": state.hovernetModel ?? ""])
         return next
     }
 
@@ -362,10 +366,31 @@ private final class LastPrint: @unchecked Sendable {
 }
 
 extension CycleState {
-    mutating func remember(_ model: Annotator_V1_ArtifactRef) {
+    /// Notes a model a service trained: where it is, and what made it.
+    mutating func remember(_ model: Annotator_V1_ArtifactRef, _ parameters: [String: String]) {
         var paths = artifactPaths ?? [:]
         paths[model.sha256] = model.uri
         artifactPaths = paths
+        produced(ProducedArtifact(sha256: model.sha256, kind: model.kind, path: model.uri, sizeBytes: Int(model.sizeBytes),
+                                  parameters: Self.json(parameters)))
+    }
+
+    /// Notes a dataset folder this step wrote, by content digest.
+    mutating func producedFolder(_ folder: URL, kind: String, _ parameters: [String: String]) throws {
+        let (digest, size) = try FolderDigest.sha256(of: folder)
+        produced(ProducedArtifact(sha256: digest, kind: kind, path: folder.path, sizeBytes: size, parameters: Self.json(parameters)))
+    }
+
+    private mutating func produced(_ artifact: ProducedArtifact) {
+        var all = artifacts ?? []
+        if !all.contains(where: { $0.sha256 == artifact.sha256 }) { all.append(artifact) }
+        artifacts = all
+    }
+
+    private static func json(_ parameters: [String: String]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? String(decoding: encoder.encode(parameters), as: UTF8.self)) ?? "{}"
     }
 
     func reference(_ digest: String, kind: String) -> Annotator_V1_ArtifactRef {

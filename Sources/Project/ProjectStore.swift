@@ -138,6 +138,11 @@ public final class ProjectStore: Sendable {
         try read { db in try ArtifactRecord.fetchOne(db, key: sha256) }
     }
 
+    /// Every recorded artifact, oldest first.
+    public func artifacts() throws(ProjectError) -> [ArtifactRecord] {
+        try read { db in try ArtifactRecord.order(Column("createdAt")).fetchAll(db) }
+    }
+
     // MARK: Steps
 
     public func completeStep(_ step: StepRecord) throws(ProjectError) {

@@ -129,6 +129,16 @@ final class CycleWithServicesTests: LiveServicesTestCase {
             XCTAssertTrue((0...1).contains(record.dice1) && (0...1).contains(record.aji) && (0...1).contains(record.pq))
         }
 
+        // Every dataset and model is recorded by digest, with what made it.
+        let kinds = Set(try project.artifacts().map(\.kind))
+        XCTAssertEqual(kinds, ["synthetic-dataset", "refiner-model", "refined-dataset", "interactive-model", "hovernet-model",
+                               "training-mix"])
+        for artifact in try project.artifacts() {
+            XCTAssertEqual(artifact.sha256.count, 64)
+            XCTAssertGreaterThan(artifact.sizeBytes, 0, artifact.kind)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: artifact.path), artifact.path)
+        }
+
         // No training set holds a ground-truth label (the sentinel) or a ground-truth map.
         let labelMaps = try labelMapsUnder(workspace.root)
         XCTAssertGreaterThan(labelMaps.count, 4, "synthetic, annotated and mixed sets were written")

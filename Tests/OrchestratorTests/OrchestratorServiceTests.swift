@@ -6,6 +6,7 @@ import MetricsService
 import Orchestration
 import Orchestrator
 import OrchestratorService
+import Project
 import RefinementService
 import SynthesisService
 import TestSupport
@@ -51,6 +52,9 @@ final class OrchestratorServiceTests: LiveServicesTestCase {
         let status = try await client.status(project: request.project)
         XCTAssertEqual(status.cycles.map(\.cycle), [1])
         XCTAssertEqual(status.lastStep, "evaluate")
+        let project = try ProjectStore(path: request.project)
+        XCTAssertEqual(try project.images(role: .pool).count, 4)
+        XCTAssertEqual(try project.images(role: .evaluation).map(\.width), [256, 256])
 
         // The same project with another plan is refused; the service keeps serving.
         plan.cropSize = 64
