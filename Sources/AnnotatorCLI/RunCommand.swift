@@ -142,6 +142,9 @@ struct PlanOptions: ParsableArguments {
     @Option(help: "Seed of synthesis, training and random choice. Default 0.")
     var seed: UInt64?
 
+    @Option(help: "What the budget options count: minutes (wall clock) or steps (reproducible). Default minutes.")
+    var budgetUnit: BudgetUnit?
+
     func plan(sample: Bool) throws -> CyclePlan {
         var plan = CyclePlan()
         if sample {
@@ -169,6 +172,7 @@ struct PlanOptions: ParsableArguments {
             (plan.budgets.hovernetFirstMinutes, plan.budgets.hovernetMinutes) = try Self.pair(hovernetMinutes, "--hovernet-minutes")
         }
         if let seed { plan.seed = seed }
+        if let budgetUnit { plan.budgets.unit = budgetUnit }
         do {
             try plan.validate()
         } catch {
@@ -187,6 +191,7 @@ struct PlanOptions: ParsableArguments {
 }
 
 extension CropSelection: ExpressibleByArgument {}
+extension BudgetUnit: ExpressibleByArgument {}
 
 enum AnnotatorKind: String, ExpressibleByArgument, CaseIterable {
     case simulated

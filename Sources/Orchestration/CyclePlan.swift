@@ -77,8 +77,18 @@ public struct ModelSettings: Codable, Sendable, Equatable {
     public init() {}
 }
 
-/// Minutes of training per stage and cycle.
+/// What training budgets count.
+public enum BudgetUnit: String, Codable, Sendable, CaseIterable {
+    /// Wall-clock minutes (the default): a run takes a known time on any machine.
+    case minutes
+    /// Optimiser steps: a run is reproducible step for step on any machine.
+    case steps
+}
+
+/// Training per stage and cycle, in minutes (or steps when `unit` is `.steps`).
 public struct StageBudgets: Codable, Sendable, Equatable {
+    /// Default minutes.
+    public var unit = BudgetUnit.minutes
     /// GAN refiner (cycle 1 only); 0 skips refinement (models train on the initial
     /// syntheses). Default 10.
     public var refinerMinutes = 10.0
@@ -90,6 +100,17 @@ public struct StageBudgets: Codable, Sendable, Equatable {
     public var hovernetMinutes = 8.0
 
     public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = StageBudgets()
+        unit = try values.decodeIfPresent(BudgetUnit.self, forKey: .unit) ?? defaults.unit
+        refinerMinutes = try values.decodeIfPresent(Double.self, forKey: .refinerMinutes) ?? defaults.refinerMinutes
+        interactiveFirstMinutes = try values.decodeIfPresent(Double.self, forKey: .interactiveFirstMinutes) ?? defaults.interactiveFirstMinutes
+        interactiveMinutes = try values.decodeIfPresent(Double.self, forKey: .interactiveMinutes) ?? defaults.interactiveMinutes
+        hovernetFirstMinutes = try values.decodeIfPresent(Double.self, forKey: .hovernetFirstMinutes) ?? defaults.hovernetFirstMinutes
+        hovernetMinutes = try values.decodeIfPresent(Double.self, forKey: .hovernetMinutes) ?? defaults.hovernetMinutes
+    }
 }
 
 /// Why a cycle cannot run.

@@ -66,7 +66,7 @@ public struct ServiceStages: CycleStages {
         var request = Annotator_V1_RefinerTrainRequest()
         request.pool.path = sources.pool.path
         request.synthetic.path = synthetic
-        request.minutes = plan.budgets.refinerMinutes
+        (request.minutes, request.steps) = Self.budget(plan.budgets.refinerMinutes, plan.budgets.unit)
         request.seed = plan.seed
         let model = try await runJob(services.refinement, what: "refiner training") { rpc in
             try await RefinementClient(rpc: rpc).train(request)
@@ -235,7 +235,7 @@ public struct ServiceStages: CycleStages {
         let data = try trainingData(state, cycle: cycle, plan: plan)
         var request = Annotator_V1_InteractiveTrainRequest()
         request.data.path = data
-        request.minutes = minutes
+        (request.minutes, request.steps) = Self.budget(minutes, plan.budgets.unit)
         request.seed = plan.seed &+ UInt64(cycle)
         request.configurationJson = plan.models.interactiveConfiguration
         if let previous = state.interactiveModel { request.initModel = state.reference(previous, kind: "interactive-model") }
@@ -255,7 +255,7 @@ public struct ServiceStages: CycleStages {
         let data = try trainingData(state, cycle: cycle, plan: plan)
         var request = Annotator_V1_HoVerNetTrainRequest()
         request.data.path = data
-        request.minutes = minutes
+        (request.minutes, request.steps) = Self.budget(minutes, plan.budgets.unit)
         request.seed = plan.seed &+ UInt64(cycle)
         request.configurationJson = plan.models.hovernetConfiguration
         request.patchSize = UInt32(plan.models.hovernetPatchSize)
@@ -297,6 +297,11 @@ public struct ServiceStages: CycleStages {
     }
 
     // MARK: Helpers
+
+    /// A stage's budget as the services take it: minutes, or whole steps.
+    static func budget(_ value: Double, _ unit: BudgetUnit) -> (minutes: Double, steps: UInt32) {
+        unit == .minutes ? (value, 0) : (0, UInt32(max(1, value.rounded())))
+    }
 
     /// The current HoVerNet's segmentation of a crop, as a starting point for a person.
     private func proposal(for image: RGBImage, state: CycleState) async throws -> LabelMap? {

@@ -14,7 +14,7 @@ import TestSupport
 import Wire
 import XCTest
 
-/// Real services in this process for tests: tiny models and second-long budgets.
+/// Real services in this process for tests: tiny models and budgets of a few steps.
 class LiveServicesTestCase: XCTestCase {
     static let sentinel: UInt32 = 40_000
 
@@ -58,11 +58,13 @@ class LiveServicesTestCase: XCTestCase {
         plan.cropSize = 128
         plan.syntheticCount = 4
         plan.mixSyntheticLimit = 4
-        plan.budgets.refinerMinutes = 0.01
-        plan.budgets.interactiveFirstMinutes = 0.01
-        plan.budgets.interactiveMinutes = 0.01
-        plan.budgets.hovernetFirstMinutes = 0.01
-        plan.budgets.hovernetMinutes = 0.01
+        // Steps, not minutes: the test does the same work however loaded the machine is.
+        plan.budgets.unit = .steps
+        plan.budgets.refinerMinutes = 3
+        plan.budgets.interactiveFirstMinutes = 3
+        plan.budgets.interactiveMinutes = 2
+        plan.budgets.hovernetFirstMinutes = 3
+        plan.budgets.hovernetMinutes = 2
         plan.models.hovernetConfiguration = #"{"widths":[8,16],"encoderConvs":1,"decoderConvs":1,"headWidth":8,"typeClasses":0}"#
         plan.models.hovernetPatchSize = 64
         plan.models.hovernetBatchSize = 2
@@ -78,7 +80,7 @@ class LiveServicesTestCase: XCTestCase {
 }
 
 /// Two cycles on the bundled sample with every service running for real (tiny models,
-/// second-long budgets): the pool's label maps carry a sentinel (labels ≥ 40 000) that
+/// budgets of a few steps): the pool's label maps carry a sentinel (labels ≥ 40 000) that
 /// would show if any ground-truth pixel reached a training set; a run killed right after
 /// an annotation was committed resumes without redoing or doubling anything.
 final class CycleWithServicesTests: LiveServicesTestCase {
