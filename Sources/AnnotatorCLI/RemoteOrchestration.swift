@@ -35,25 +35,18 @@ enum RemoteOrchestration {
         try printStatus(status, json: json)
     }
 
+    /// Prints a remote project's cycles exactly as `cycle status` prints a local one.
     static func printStatus(_ status: Annotator_V1_OrchestratorStatusResponse, json: Bool) throws {
-        struct Row: Encodable {
-            let cycle: Int, dice1: Double, aji: Double, aji_plus: Double, dq: Double, sq: Double, pq: Double
-            let clicks: Int, annotated_nuclei: Int, seconds: Double
-        }
-        let rows = status.cycles.map {
-            Row(cycle: Int($0.cycle), dice1: $0.dice1, aji: $0.aji, aji_plus: $0.ajiPlus, dq: $0.dq, sq: $0.sq, pq: $0.pq,
-                clicks: Int($0.clicks), annotated_nuclei: Int($0.annotatedNuclei), seconds: $0.seconds)
-        }
+        let report = CycleReport(cycles: status.cycles.map {
+            CycleReport.Row(cycle: Int($0.cycle), dice1: $0.dice1, dice2: $0.dice2, aji: $0.aji, aji_plus: $0.ajiPlus, dq: $0.dq,
+                            sq: $0.sq, pq: $0.pq, clicks: Int($0.clicks), annotated_nuclei: Int($0.annotatedNuclei),
+                            seconds: $0.seconds)
+        })
         if json {
-            struct Cycles: Encodable { let cycles: [Row] }
-            try JSONOutput.print(Cycles(cycles: rows))
+            try JSONOutput.print(report)
             return
         }
-        print("cycle   dice1     aji    aji+      dq      sq      pq  clicks  nuclei  minutes")
-        for row in rows {
-            print(String(format: "%5d  %6.4f  %6.4f  %6.4f  %6.4f  %6.4f  %6.4f  %6d  %6d  %7.1f", row.cycle, row.dice1, row.aji,
-                         row.aji_plus, row.dq, row.sq, row.pq, row.clicks, row.annotated_nuclei, row.seconds / 60))
-        }
+        print(report.table)
         print("last completed step: cycle \(status.lastStepCycle), \(status.lastStep); accepted annotations: \(status.annotations)")
     }
 }

@@ -11,19 +11,39 @@ public struct CycleReport: Sendable, Encodable {
         public var annotated_nuclei: Int
         public var clicks_per_nucleus: Double
         public var seconds: Double
+
+        public init(cycle: Int, dice1: Double, dice2: Double, aji: Double, aji_plus: Double, dq: Double, sq: Double, pq: Double,
+                    clicks: Int, annotated_nuclei: Int, seconds: Double) {
+            self.cycle = cycle
+            self.dice1 = dice1
+            self.dice2 = dice2
+            self.aji = aji
+            self.aji_plus = aji_plus
+            self.dq = dq
+            self.sq = sq
+            self.pq = pq
+            self.clicks = clicks
+            self.annotated_nuclei = annotated_nuclei
+            self.clicks_per_nucleus = annotated_nuclei > 0 ? Double(clicks) / Double(annotated_nuclei) : 0
+            self.seconds = seconds
+        }
     }
 
     public var cycles: [Row]
     /// Time per step of each cycle, in seconds.
     public var step_seconds: [String: [String: Double]]
 
+    /// A report of rows obtained elsewhere (e.g. from the orchestrator service).
+    public init(cycles: [Row], stepSeconds: [String: [String: Double]] = [:]) {
+        self.cycles = cycles
+        step_seconds = stepSeconds
+    }
+
     public init(project: ProjectStore) throws(ProjectError) {
         cycles = try project.cycles().map { record in
             Row(cycle: record.number, dice1: record.dice1, dice2: record.dice2, aji: record.aji, aji_plus: record.ajiPlus,
                 dq: record.dq, sq: record.sq, pq: record.pq, clicks: record.clicks,
-                annotated_nuclei: record.annotatedNuclei,
-                clicks_per_nucleus: record.annotatedNuclei > 0 ? Double(record.clicks) / Double(record.annotatedNuclei) : 0,
-                seconds: record.seconds)
+                annotated_nuclei: record.annotatedNuclei, seconds: record.seconds)
         }
         var steps: [String: [String: Double]] = [:]
         for step in try project.completedSteps() {

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Project
 
 /// The real images a project works on. The pool is a folder dataset whose label maps, if
 /// present, only the simulated annotator reads (to decide where to click); the
@@ -14,22 +15,34 @@ public struct CycleSources: Sendable, Codable, Equatable {
     }
 
     /// Checks both folders before a run starts, so a bad folder fails in a second, not
-    /// after an hour of training.
-    public func validate() throws(CycleSourceError) {
-        let poolSet: FolderDataset
+    /// after an hour of training; returns their images (every one decoded once).
+    @discardableResult
+    public func validate() throws(CycleSourceError) -> [ProjectImage] {
+        let poolSet: FolderDataset, evaluationSet: FolderDataset
         do {
             poolSet = try FolderDataset(root: pool, requireMasks: false)
         } catch {
             throw .pool("\(pool.path): \(error)")
         }
-        for sample in poolSet.samples {
-            do { _ = try poolSet.loadImage(sample) } catch { throw .pool("\(sample.image.lastPathComponent) does not decode: \(error)") }
-        }
         do {
-            _ = try FolderDataset(root: evaluation, requireMasks: true)
+            evaluationSet = try FolderDataset(root: evaluation, requireMasks: true)
         } catch {
             throw .evaluation("\(evaluation.path): \(error) (the evaluation set needs a label map per image)")
         }
+        var images: [ProjectImage] = []
+        for (set, role) in [(poolSet, ImageRole.pool), (evaluationSet, .evaluation)] {
+            for sample in set.samples {
+                do {
+                    let image = try set.loadImage(sample)
+                    images.append(ProjectImage(name: sample.name, path: sample.image.path, role: role,
+                                               width: image.width, height: image.height))
+                } catch {
+                    let detail = "\(sample.image.lastPathComponent) does not decode: \(error)"
+                    throw role == .pool ? .pool(detail) : .evaluation(detail)
+                }
+            }
+        }
+        return images
     }
 
     /// When one folder is both pool and evaluation set, splits it (every third image is

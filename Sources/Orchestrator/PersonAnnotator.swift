@@ -109,8 +109,7 @@ public struct PersonAnnotator: Sendable {
 
     private func finish(_ session: String, labels: LabelMap, clicks: [AnnotationClick], seconds: Double) async throws -> CropAnnotation {
         _ = try? await client.finish(session: session)
-        let (relabelled, count) = SimulatedAnnotator.relabel(labels)
-        return CropAnnotation(labels: relabelled, clicks: clicks, nuclei: count, seconds: seconds)
+        return CropAnnotation(finishing: labels, clicks: clicks, seconds: seconds)
     }
 
     static func count(_ labels: LabelMap) -> Int { Set(labels.storage).subtracting([0]).count }

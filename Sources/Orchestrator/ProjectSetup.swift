@@ -1,4 +1,3 @@
-import Datasets
 import Foundation
 import Orchestration
 import Project
@@ -24,7 +23,7 @@ public enum ProjectSetup {
         let sources = poolFolder == evaluationFolder
             ? try CycleSources.splitting(poolFolder, into: workspace)
             : CycleSources(pool: poolFolder, evaluation: evaluationFolder)
-        try sources.validate()
+        let images = try sources.validate()
         try plan.validate()
         let settings = RunSettings(plan: plan, sources: sources, workspace: workspace)
         let store = try ProjectStore(path: projectURL.path)
@@ -35,19 +34,8 @@ public enum ProjectSetup {
                 """)
         }
         try settings.save(to: store)
-        try register(sources.pool, role: .pool, in: store)
-        try register(sources.evaluation, role: .evaluation, in: store)
+        // Images already known (a resumed run) are kept as they are.
+        for image in images { try store.addImage(image) }
         return (store, settings)
-    }
-
-    /// Records the pool and evaluation images (name, path, size) in the project.
-    private static func register(_ folder: URL, role: ImageRole, in store: ProjectStore) throws {
-        let dataset = try FolderDataset(root: folder, requireMasks: false)
-        let known = Set(try store.images(role: role).map(\.name))
-        for sample in dataset.samples where !known.contains(sample.name) {
-            let image = try dataset.loadImage(sample)
-            try store.addImage(ProjectImage(name: sample.name, path: sample.image.path, role: role,
-                                            width: image.width, height: image.height))
-        }
     }
 }

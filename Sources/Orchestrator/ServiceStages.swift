@@ -126,28 +126,28 @@ public struct ServiceStages: CycleStages {
     public func selectCrops(_ state: CycleState, cycle: Int, plan: CyclePlan,
                             alreadyAnnotated: Set<CropChoice>) async throws -> CycleState {
         let pool = try FolderDataset(root: sources.pool, requireMasks: false)
-        var candidates: [(choice: CropChoice, sample: FolderDataset.Sample)] = []
+        var images: [String: RGBImage] = [:]
+        var candidates: [CropChoice] = []
         for sample in pool.samples {
             let image = try pool.loadImage(sample)
+            images[sample.name] = image
             for choice in CropSelector.grid(image: sample.name, width: image.width, height: image.height, size: plan.cropSize)
             where !alreadyAnnotated.contains(where: { $0.image == choice.image && $0.x == choice.x && $0.y == choice.y && $0.size == choice.size }) {
-                candidates.append((choice, sample))
+                candidates.append(choice)
             }
         }
         guard !candidates.isEmpty else {
             throw CycleSourceError.pool("no crop of \(plan.cropSize)×\(plan.cropSize) is left to annotate in \(sources.pool.path)")
         }
-        var scored = candidates.map(\.choice)
+        var scored = candidates
         if plan.selection == .activeLearning, let digest = state.hovernetModel {
             let model = state.reference(digest, kind: "hovernet-model")
             note("selection: scoring \(candidates.count) candidate crops by HoVerNet uncertainty")
-            var images: [String: RGBImage] = [:]
             for (index, candidate) in candidates.enumerated() {
-                if images[candidate.choice.image] == nil { images[candidate.choice.image] = try pool.loadImage(candidate.sample) }
-                let crop = Crops.crop(images[candidate.choice.image]!, CropRect(x: candidate.choice.x, y: candidate.choice.y,
-                                                                               width: plan.cropSize, height: plan.cropSize))
+                let crop = Crops.crop(images[candidate.image]!, CropRect(x: candidate.x, y: candidate.y,
+                                                                         width: plan.cropSize, height: plan.cropSize))
                 let result = try await retry.run(service: "hovernet", what: "Infer", note: note) {
-                    try await HoVerNetClient(rpc: services.hovernet.next()).infer(crop, name: candidate.choice.image, model: model)
+                    try await HoVerNetClient(rpc: services.hovernet.next()).infer(crop, name: candidate.image, model: model)
                 }
                 scored[index].score = result.uncertainty
                 if (index + 1) % 25 == 0 { note("selection: \(index + 1)/\(candidates.count) crops scored") }
@@ -182,14 +182,15 @@ public struct ServiceStages: CycleStages {
                 throw CycleSourceError.pool("image \(crop.image) is no longer in \(sources.pool.path)")
             }
             let rect = CropRect(x: crop.x, y: crop.y, width: crop.size, height: crop.size)
-            let image = Crops.crop(try pool.loadImage(sample), rect)
+            let full = try pool.loadImage(sample)
+            let image = Crops.crop(full, rect)
             // Only the simulated annotator looks at the ground truth, to place its clicks.
             var truth = LabelMap(width: 0, height: 0, repeating: 0)
             if person == nil {
                 guard let maskURL = sample.mask else {
                     throw CycleSourceError.pool("\(crop.image) has no label map: the simulated annotator needs one to decide where to click")
                 }
-                truth = try Crops.crop(LabeledImage(image: try pool.loadImage(sample), labels: try ImageFiles.readLabelMap(maskURL)), rect).labels
+                truth = try Crops.crop(LabeledImage(image: full, labels: try ImageFiles.readLabelMap(maskURL)), rect).labels
             }
             let name = "\(crop.image)_x\(crop.x)_y\(crop.y)_s\(crop.size)"
             let mapURL = folder.appendingPathComponent("instance_masks/\(name).png")
@@ -317,6 +318,10 @@ public struct ServiceStages: CycleStages {
     private func trainingData(_ state: CycleState, cycle: Int, plan: CyclePlan) throws -> String {
         let synthetic = try require(state.refinedDataset ?? state.syntheticDataset, "synthetic dataset")
         guard cycle > 1, let annotated = state.annotatedDataset else { return synthetic }
+        // Both trainings of a cycle share one mix (it only changes with the annotations,
+        // which are done by then; it is renamed into place whole).
+        let mix = workspace.trainingMix(cycle: cycle)
+        if FileManager.default.fileExists(atPath: mix.path) { return mix.path }
         return try TrainingMix.build(synthetic: URL(fileURLWithPath: synthetic), annotated: URL(fileURLWithPath: annotated),
                                      destination: workspace.trainingMix(cycle: cycle), syntheticLimit: plan.mixSyntheticLimit,
                                      realShare: plan.realShare).path

@@ -34,7 +34,7 @@ public struct SimulatedAnnotator: Sendable {
         let width = image.width, height = image.height
         let nuclei = Self.nucleusMasks(groundTruth, minimumArea: minimumArea)
         guard !nuclei.isEmpty else {
-            return CropAnnotation(labels: LabelMap(width: width, height: height, repeating: 0), clicks: [], nuclei: 0, seconds: now())
+            return CropAnnotation(finishing: LabelMap(width: width, height: height, repeating: 0), clicks: [], seconds: now())
         }
         let empty = Mask(width: width, height: height, repeating: false)
         var robots = nuclei.map { RobotClicker(groundTruth: $0) }
@@ -87,8 +87,7 @@ public struct SimulatedAnnotator: Sendable {
             }
             _ = try? await client.finish(session: session.sessionID)
         }
-        let (relabelled, count) = Self.relabel(labels)
-        return CropAnnotation(labels: relabelled, clicks: log, nuclei: count, seconds: now())
+        return CropAnnotation(finishing: labels, clicks: log, seconds: now())
     }
 
     /// One mask per ground-truth nucleus of at least `minimumArea` pixels, in label order.
@@ -117,23 +116,6 @@ public struct SimulatedAnnotator: Sendable {
             if mask.storage[index] { labels.storage[index] = label }
         }
     }
-
-    /// Labels 1…n in order of first appearance, dropping labels left without pixels.
-    public static func relabel(_ labels: LabelMap) -> (LabelMap, Int) {
-        var mapping: [UInt32: UInt32] = [:]
-        var out = labels
-        for index in out.storage.indices where out.storage[index] != 0 {
-            let old = out.storage[index]
-            if let new = mapping[old] {
-                out.storage[index] = new
-            } else {
-                let new = UInt32(mapping.count + 1)
-                mapping[old] = new
-                out.storage[index] = new
-            }
-        }
-        return (out, mapping.count)
-    }
 }
 
 /// A click as the project stores it with an annotation.
@@ -149,10 +131,19 @@ public struct AnnotationClick: Codable, Equatable, Sendable {
 
 /// A crop's annotation: the instance map made with the interactive model, and its clicks.
 public struct CropAnnotation: Sendable {
+    /// Labels 1…n in order of first appearance.
     public var labels: LabelMap
     public var clicks: [AnnotationClick]
     public var nuclei: Int
     public var seconds: Double
+
+    /// Numbers the nuclei of `labels` 1…n (labels left without pixels drop out).
+    init(finishing labels: LabelMap, clicks: [AnnotationClick], seconds: Double) {
+        self.labels = labels.relabeledSequentially()
+        self.clicks = clicks
+        nuclei = Int(self.labels.storage.max() ?? 0)
+        self.seconds = seconds
+    }
 }
 
 extension Duration {

@@ -112,6 +112,7 @@ public final class OrchestratorService: Sendable {
                 var message = Annotator_V1_CycleRow()
                 message.cycle = UInt32(row.cycle)
                 message.dice1 = row.dice1
+                message.dice2 = row.dice2
                 message.aji = row.aji
                 message.ajiPlus = row.aji_plus
                 message.dq = row.dq

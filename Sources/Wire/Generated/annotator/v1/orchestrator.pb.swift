@@ -88,6 +88,8 @@ public nonisolated struct Annotator_V1_CycleRow: Sendable {
 
   public var seconds: Double = 0
 
+  public var dice2: Double = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -201,7 +203,7 @@ nonisolated extension Annotator_V1_OrchestratorStatusRequest: SwiftProtobuf.Mess
 
 nonisolated extension Annotator_V1_CycleRow: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CycleRow"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cycle\0\u{1}dice1\0\u{1}aji\0\u{3}aji_plus\0\u{1}dq\0\u{1}sq\0\u{1}pq\0\u{1}clicks\0\u{3}annotated_nuclei\0\u{1}seconds\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cycle\0\u{1}dice1\0\u{1}aji\0\u{3}aji_plus\0\u{1}dq\0\u{1}sq\0\u{1}pq\0\u{1}clicks\0\u{3}annotated_nuclei\0\u{1}seconds\0\u{1}dice2\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -219,6 +221,7 @@ nonisolated extension Annotator_V1_CycleRow: SwiftProtobuf.Message, SwiftProtobu
       case 8: try { try decoder.decodeSingularUInt32Field(value: &self.clicks) }()
       case 9: try { try decoder.decodeSingularUInt32Field(value: &self.annotatedNuclei) }()
       case 10: try { try decoder.decodeSingularDoubleField(value: &self.seconds) }()
+      case 11: try { try decoder.decodeSingularDoubleField(value: &self.dice2) }()
       default: break
       }
     }
@@ -255,6 +258,9 @@ nonisolated extension Annotator_V1_CycleRow: SwiftProtobuf.Message, SwiftProtobu
     if self.seconds.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.seconds, fieldNumber: 10)
     }
+    if self.dice2.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.dice2, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -269,6 +275,7 @@ nonisolated extension Annotator_V1_CycleRow: SwiftProtobuf.Message, SwiftProtobu
     if lhs.clicks != rhs.clicks {return false}
     if lhs.annotatedNuclei != rhs.annotatedNuclei {return false}
     if lhs.seconds != rhs.seconds {return false}
+    if lhs.dice2 != rhs.dice2 {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

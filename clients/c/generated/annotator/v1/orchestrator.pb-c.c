@@ -315,7 +315,7 @@ const ProtobufCMessageDescriptor annotator__v1__orchestrator_status_request__des
   (ProtobufCMessageInit) annotator__v1__orchestrator_status_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor annotator__v1__cycle_row__field_descriptors[10] =
+static const ProtobufCFieldDescriptor annotator__v1__cycle_row__field_descriptors[11] =
 {
   {
     "cycle",
@@ -437,6 +437,18 @@ static const ProtobufCFieldDescriptor annotator__v1__cycle_row__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "dice2",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__CycleRow, dice2),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned annotator__v1__cycle_row__field_indices_by_name[] = {
   2,   /* field[2] = aji */
@@ -445,6 +457,7 @@ static const unsigned annotator__v1__cycle_row__field_indices_by_name[] = {
   7,   /* field[7] = clicks */
   0,   /* field[0] = cycle */
   1,   /* field[1] = dice1 */
+  10,   /* field[10] = dice2 */
   4,   /* field[4] = dq */
   6,   /* field[6] = pq */
   9,   /* field[9] = seconds */
@@ -453,7 +466,7 @@ static const unsigned annotator__v1__cycle_row__field_indices_by_name[] = {
 static const ProtobufCIntRange annotator__v1__cycle_row__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor annotator__v1__cycle_row__descriptor =
 {
@@ -463,7 +476,7 @@ const ProtobufCMessageDescriptor annotator__v1__cycle_row__descriptor =
   "Annotator__V1__CycleRow",
   "annotator.v1",
   sizeof(Annotator__V1__CycleRow),
-  10,
+  11,
   annotator__v1__cycle_row__field_descriptors,
   annotator__v1__cycle_row__field_indices_by_name,
   1,  annotator__v1__cycle_row__number_ranges,

@@ -83,10 +83,11 @@ struct  Annotator__V1__CycleRow
   uint32_t clicks;
   uint32_t annotated_nuclei;
   double seconds;
+  double dice2;
 };
 #define ANNOTATOR__V1__CYCLE_ROW__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&annotator__v1__cycle_row__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 struct  Annotator__V1__OrchestratorStatusResponse
