@@ -8,8 +8,8 @@ import Imaging
 struct HoVerNetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hovernet",
-        abstract: "HoVer-Net: train the automatic nuclei segmenter, or segment images with it.",
-        subcommands: [HoVerNetTrain.self, HoVerNetInfer.self])
+        abstract: "HoVer-Net: train the automatic nuclei segmenter, tune its post-processing, or segment images with it.",
+        subcommands: [HoVerNetTrain.self, HoVerNetInfer.self, HoVerNetTune.self])
 }
 
 struct HoVerNetTrain: AsyncParsableCommand {
@@ -20,7 +20,8 @@ struct HoVerNetTrain: AsyncParsableCommand {
         Writes the best model (by mean validation Dice, AJI and PQ; the latest when there is no \
         validation set) to OUT, and the resume state (latest weights + step) to OUT's \
         .last.safetensors. Progress goes to standard error; --json prints a summary on \
-        standard output. Give --steps, --minutes or both (whichever ends first).
+        standard output. Give --steps, --minutes or both (whichever ends first). A folder \
+        with weights.json (importance weights, e.g. from `refine apply`) is sampled by weight.
         """)
 
     @Option(help: "Training folder (images/ + instance_masks/).")
@@ -77,6 +78,9 @@ struct HoVerNetTrain: AsyncParsableCommand {
     @Option(help: "Print a progress line every N steps.")
     var logEvery = 10
 
+    @Flag(help: "Draw samples uniformly even when the folder has importance weights (weights.json).")
+    var ignoreSampleWeights = false
+
     @Flag(help: "Print a JSON summary.")
     var json = false
 
@@ -94,16 +98,13 @@ struct HoVerNetTrain: AsyncParsableCommand {
             try await trainRemotely(endpoint: endpoint, configuration: configuration)
             return
         }
-        var train = try TrainingSet.load(folder: URL(fileURLWithPath: data))
+        var train = try TrainingSet.load(folder: URL(fileURLWithPath: data), sampleWeightsFile: !ignoreSampleWeights)
         var validation: TrainingSet?
         if let val {
             validation = try TrainingSet.load(folder: URL(fileURLWithPath: val))
         } else if holdOut > 0 {
             guard holdOut < train.pairs.count else { throw CLIError("--hold-out \(holdOut) leaves no training images") }
-            // Evenly spaced, so the held-out images span the folder's organs/sources.
-            let count = train.pairs.count
-            let indices = Set((0..<holdOut).map { $0 * count / holdOut + count / (2 * holdOut) })
-            let parts = try train.split(holdingOut: indices)
+            let parts = try train.split(holdingOutEvenly: holdOut)
             train = parts.train
             validation = parts.heldOut
         }
@@ -187,11 +188,26 @@ struct HoVerNetInfer: AsyncParsableCommand {
     @Option(help: "Context margin of each tile (pixels).")
     var margin = TilingOptions().margin
 
+    @Option(help: "NP probability at or above which a pixel is nuclear (default: the model's tuned value, else 0.5).")
+    var foregroundThreshold: Float?
+
+    @Option(help: "Marker (edge) threshold of the post-processing (default: the model's tuned value, else 0.4).")
+    var edgeThreshold: Float?
+
+    @Option(help: "Smallest object and marker kept, pixels (default: the model's tuned value, else 10).")
+    var minArea: Int?
+
     @Flag(help: "Print a JSON summary.")
     var json = false
 
     @Option(help: "HoVerNet service endpoint; without it the model runs in-process. The service reads the model from --model's path (shared volume) or its store.")
     var endpoint: String?
+
+    func validate() throws {
+        if endpoint != nil, foregroundThreshold != nil || edgeThreshold != nil || minArea != nil {
+            throw ValidationError("post-processing overrides apply in-process only; the service uses the model's own parameters")
+        }
+    }
 
     func run() async throws {
         let segment: (RGBImage, String) async throws -> (labels: LabelMap, uncertainty: Double)
@@ -204,6 +220,9 @@ struct HoVerNetInfer: AsyncParsableCommand {
         } else {
             let segmenter = try HoVerNetSegmenter(modelFile: URL(fileURLWithPath: model),
                                                   tiling: TilingOptions(maximumTile: tile, margin: margin))
+            if let foregroundThreshold { segmenter.postProcessor.parameters.foregroundThreshold = foregroundThreshold }
+            if let edgeThreshold { segmenter.postProcessor.parameters.edgeThreshold = edgeThreshold }
+            if let minArea { segmenter.postProcessor.parameters.minimumObjectArea = minArea }
             segment = { image, _ in
                 let result = try segmenter.segment(image)
                 return (result.labels, result.uncertainty)

@@ -11,15 +11,23 @@ public struct CheckpointInfo: Sendable, Equatable {
     public var step: Int
     /// Free-form facts of the run (validation scores, seed, data folder...).
     public var notes: [String: String]
+
+    /// Post-processing parameters tuned for this model (`hovernet tune --write`), if any.
+    public var postProcessing: PostProcessor.Parameters? {
+        notes[Checkpoint.postProcessingKey].flatMap { try? JSONDecoder().decode(PostProcessor.Parameters.self, from: Data($0.utf8)) }
+    }
 }
 
 /// Reads and writes HoVerNet model files: safetensors with the architecture in the metadata,
 /// written atomically (temporary file + rename in the same folder) so a crash mid-write
 /// never leaves a truncated model where the last good one was.
 public enum Checkpoint {
-    static let formatKey = "format", formatValue = "annotator-hovernet/1"
+    static let formatKey = "format", formatValue = "annotator-hovernet/1", optimizerStepsKey = "optimizer_steps"
+    static let postProcessingKey = "postprocessing"
 
-    public static func save(_ model: HoVerNetModel, to url: URL, step: Int = 0, notes: [String: String] = [:]) throws(HoVerNetError) {
+    /// `optimizer` goes only into resume files: a model file stays weights alone.
+    public static func save(_ model: HoVerNetModel, to url: URL, step: Int = 0, notes: [String: String] = [:],
+                            optimizer: AdamState? = nil) throws(HoVerNetError) {
         var metadata = notes
         metadata[formatKey] = formatValue
         metadata["architecture"] = model.configuration.architectureString
@@ -27,8 +35,13 @@ public enum Checkpoint {
         metadata["parameters"] = String(model.parameterCount)
         metadata["gflops_per_256x256"] = String(format: "%.3f", model.configuration.forwardFLOPs() / 1e9)
         metadata["step"] = String(step)
+        var tensors = model.stateDict()
+        if let optimizer {
+            metadata[optimizerStepsKey] = String(optimizer.steps)
+            tensors += optimizer.tensors(shapes: model.parameters().map(\.shape)).map { ($0.key, $0.value) }
+        }
         let data: Data
-        do { data = try SafeTensors.encode(model.stateDict(), metadata: metadata) } catch { throw .learning(error) }
+        do { data = try SafeTensors.encode(tensors, metadata: metadata) } catch { throw .learning(error) }
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
         do {
@@ -59,7 +72,7 @@ public enum Checkpoint {
             throw .notAHoVerNetModel(path: url.path, detail: "unreadable configuration: \(error)")
         }
         var notes = metadata
-        for key in [formatKey, "architecture", "configuration", "parameters", "gflops_per_256x256", "step"] { notes[key] = nil }
+        for key in [formatKey, "architecture", "configuration", "parameters", "gflops_per_256x256", "step", optimizerStepsKey] { notes[key] = nil }
         return CheckpointInfo(configuration: configuration, parameters: Int(metadata["parameters"] ?? "") ?? 0,
                               gflopsPer256: Double(metadata["gflops_per_256x256"] ?? "") ?? 0,
                               step: Int(metadata["step"] ?? "") ?? 0, notes: notes)
@@ -69,19 +82,41 @@ public enum Checkpoint {
     public static func load(_ url: URL) throws(HoVerNetError) -> (HoVerNetModel, CheckpointInfo) {
         let info = try info(at: url)
         let model = try HoVerNetModel(configuration: info.configuration)
-        do { try model.load(from: url) } catch { throw .learning(error) }
+        try loadResumeState(url, into: model)
         return (model, info)
     }
 
     /// Loads the file's weights into `model`, refusing a file of another architecture.
+    @discardableResult
     public static func load(_ url: URL, into model: HoVerNetModel) throws(HoVerNetError) -> CheckpointInfo {
+        try loadResumeState(url, into: model).info
+    }
+
+    /// The weights, plus the optimiser state when the file is a resume file that has one.
+    @discardableResult
+    public static func loadResumeState(_ url: URL, into model: HoVerNetModel) throws(HoVerNetError) -> (info: CheckpointInfo, optimizer: AdamState?) {
         let info = try info(at: url)
         guard info.configuration == model.configuration else {
             throw .architectureMismatch(path: url.path, expected: model.configuration.architectureString,
                                         found: info.configuration.architectureString)
         }
-        do { try model.load(from: url) } catch { throw .learning(error) }
-        return info
+        let tensors: [String: Tensor]
+        do { tensors = try SafeTensors.load(url) } catch { throw .learning(error) }
+        let optimizer = try readMetadata(url)[optimizerStepsKey].flatMap(Int.init).flatMap { AdamState(tensors: tensors, steps: $0) }
+        let weights = tensors.filter { !$0.key.hasPrefix(AdamState.tensorPrefix) }
+        do { try model.load(weights) } catch { throw .learning(error) }
+        return (info, optimizer)
+    }
+
+    /// Rewrites the model file with `parameters` as its post-processing (atomically; the
+    /// weights are unchanged), so every later segmenter of this file uses them.
+    public static func setPostProcessing(_ parameters: PostProcessor.Parameters, in url: URL) throws(HoVerNetError) {
+        let (model, info) = try load(url)
+        var notes = info.notes
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        notes[postProcessingKey] = String(decoding: (try? encoder.encode(parameters)) ?? Data(), as: UTF8.self)
+        try save(model, to: url, step: info.step, notes: notes)
     }
 
     static func configurationJSON(_ configuration: HoVerNetConfiguration) -> String {

@@ -60,10 +60,11 @@ public final class HoVerNetSegmenter {
         self.postProcessor = postProcessor
     }
 
-    /// Loads a model file (its own architecture, from its metadata).
+    /// Loads a model file (its own architecture, from its metadata) with the post-processing
+    /// tuned for it, or the reference parameters when it has none.
     public convenience init(modelFile: URL, tiling: TilingOptions = TilingOptions()) throws(HoVerNetError) {
-        let (model, _) = try Checkpoint.load(modelFile)
-        self.init(model: model, tiling: tiling)
+        let (model, info) = try Checkpoint.load(modelFile)
+        self.init(model: model, tiling: tiling, postProcessor: PostProcessor(parameters: info.postProcessing ?? .init()))
     }
 
     public func segment(_ image: RGBImage) throws(HoVerNetError) -> HoVerNetSegmentation {

@@ -22,14 +22,18 @@ public enum HoVerNetTrainer {
         }
         let model = try HoVerNetModel(configuration: configuration, seed: options.seed)
         var firstStep = 0
-        if let resume = options.resume {
-            firstStep = try Checkpoint.load(resume, into: model).step
-        } else if let initial = options.initialModel {
-            _ = try Checkpoint.load(initial, into: model)
-        }
-        // Optimiser moments are not saved (the engine's Adam keeps them private); a resumed
-        // run restarts them, which costs a few steps of warm-up, not the weights.
         let optimizer = Adam(parameters: model.parameters(), learningRate: options.learningRate)
+        if let resume = options.resume {
+            let (info, state) = try Checkpoint.loadResumeState(resume, into: model)
+            firstStep = info.step
+            // Resume files written before the optimiser state was saved restart its moments.
+            if let state {
+                do { try optimizer.restore(state) } catch { throw .learning(error) }
+            }
+        } else if let initial = options.initialModel {
+            // A warm start is a new optimisation (other data): fresh moments.
+            try Checkpoint.load(initial, into: model)
+        }
         let sampler = PatchSampler(set: data, patchSize: options.patchSize, augmentation: options.augmentation,
                                    minimumArea: options.minimumInstanceArea)
         // Each run's stream depends on the seed and the step it starts from, so a resumed run
@@ -100,7 +104,7 @@ public enum HoVerNetTrainer {
             }
             guard let output = options.output else { return }
             let resumeFile = TrainingOptions.resumeFile(for: output)
-            try Checkpoint.save(model, to: resumeFile, step: step, notes: notes())
+            try Checkpoint.save(model, to: resumeFile, step: step, notes: notes(), optimizer: optimizer.state)
             if improved {
                 try Checkpoint.save(model, to: output, step: step, notes: notes())
                 written = output

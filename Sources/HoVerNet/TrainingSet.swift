@@ -35,16 +35,30 @@ public struct TrainingSet: Sendable {
         try self.init(pairs: pairs, names: names, weights: weights.map { table in names.map { table[$0] ?? 1 } })
     }
 
-    /// Opens `folder` (images/ + instance_masks/) and loads every pair.
-    public static func load(folder: URL, weights: [String: Double]? = nil) throws(HoVerNetError) -> TrainingSet {
+    /// Opens `folder` (images/ + instance_masks/) and loads every pair, weighted by
+    /// `weights`, else by the folder's `weights.json` (`SampleWeights`) unless
+    /// `sampleWeightsFile` is false, else uniformly.
+    public static func load(folder: URL, weights: [String: Double]? = nil, sampleWeightsFile: Bool = true) throws(HoVerNetError) -> TrainingSet {
         let dataset: FolderDataset
+        var table = weights
         do {
             dataset = try FolderDataset(root: folder, requireMasks: true)
+            if table == nil, sampleWeightsFile { table = try SampleWeights.read(in: folder) }
         } catch {
             if case let .empty(detail) = error { throw .emptyDataset(detail) }
             throw .dataset(error)
         }
-        return try TrainingSet(folder: dataset, weights: weights)
+        return try TrainingSet(folder: dataset, weights: table)
+    }
+
+    /// Holds out `count` evenly spaced samples, so a folder sorted by organ or source is
+    /// represented in both parts.
+    public func split(holdingOutEvenly count: Int) throws(HoVerNetError) -> (train: TrainingSet, heldOut: TrainingSet) {
+        guard count > 0, count < pairs.count else {
+            throw .invalidInput("holding out \(count) of \(pairs.count) image(s) leaves no training or no validation image")
+        }
+        let total = pairs.count
+        return try split(holdingOut: Set((0..<count).map { $0 * total / count + total / (2 * count) }))
     }
 
     /// Splits off the samples at `indices` (e.g. a held-out validation split).

@@ -98,6 +98,76 @@ public final class Adam: Optimizer {
     }
 }
 
+/// Adam's running state — step count and both moments of every parameter — so a resumed
+/// run continues the same optimisation instead of re-warming its moments from zero.
+public struct AdamState: Sendable {
+    public var steps: Int
+    /// Per parameter, in the optimiser's parameter order.
+    public var firstMoments: [[Float]]
+    public var secondMoments: [[Float]]
+
+    /// Name prefix of the moment tensors in a state dictionary.
+    public static let tensorPrefix = "optimizer."
+
+    /// The moments as named tensors (`optimizer.m.<i>`, `optimizer.v.<i>`) for a safetensors
+    /// file; the step count travels in the metadata.
+    public func tensors(shapes: [[Int]]) -> [String: Tensor] {
+        var named: [String: Tensor] = [:]
+        for index in firstMoments.indices {
+            named["\(Self.tensorPrefix)m.\(index)"] = Tensor(moments: firstMoments[index], shape: shapes[index])
+            named["\(Self.tensorPrefix)v.\(index)"] = Tensor(moments: secondMoments[index], shape: shapes[index])
+        }
+        return named
+    }
+
+    /// The state stored by `tensors(shapes:)`, or nil when the dictionary holds none.
+    public init?(tensors: [String: Tensor], steps: Int) {
+        var first: [[Float]] = [], second: [[Float]] = []
+        while let m = tensors["\(Self.tensorPrefix)m.\(first.count)"], let v = tensors["\(Self.tensorPrefix)v.\(first.count)"] {
+            first.append(m.values); second.append(v.values)
+        }
+        guard !first.isEmpty else { return nil }
+        self.init(steps: steps, firstMoments: first, secondMoments: second)
+    }
+
+    public init(steps: Int, firstMoments: [[Float]], secondMoments: [[Float]]) {
+        self.steps = steps
+        self.firstMoments = firstMoments
+        self.secondMoments = secondMoments
+    }
+}
+
+private extension Tensor {
+    /// Moments are stored flat; the shape is the parameter's, for readers of the file.
+    convenience init(moments: [Float], shape: [Int]) {
+        self.init(zeros: shape.reduce(1, *) == moments.count ? shape : [moments.count])
+        for i in moments.indices { data[i] = moments[i] }
+    }
+}
+
+extension Adam {
+    /// A copy of the running state.
+    public var state: AdamState {
+        AdamState(steps: steps, firstMoments: moments.map(\.0.values), secondMoments: moments.map(\.1.values))
+    }
+
+    /// Continues from `state`; refuses one of other parameters (count or sizes) before
+    /// changing anything.
+    public func restore(_ state: AdamState) throws(LearningError) {
+        guard state.firstMoments.count == moments.count, state.secondMoments.count == moments.count else {
+            throw .invalidArgument(op: "Adam.restore", detail: "state has \(state.firstMoments.count) parameters, the optimiser \(moments.count)")
+        }
+        for (index, (m, v)) in moments.enumerated()
+        where state.firstMoments[index].count != m.count || state.secondMoments[index].count != v.count {
+            throw .invalidArgument(op: "Adam.restore", detail: "parameter \(index) has \(m.count) values, the state \(state.firstMoments[index].count)")
+        }
+        for (index, (m, v)) in moments.enumerated() {
+            for i in 0..<m.count { m.data[i] = state.firstMoments[index][i]; v.data[i] = state.secondMoments[index][i] }
+        }
+        steps = state.steps
+    }
+}
+
 /// Learning rate as a function of the step (0-based): optional linear warm-up from 0, then
 /// constant, step decay or cosine decay to `minimum` over the remaining steps.
 public struct LearningRateSchedule: Sendable {

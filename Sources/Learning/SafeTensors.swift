@@ -100,7 +100,11 @@ extension Module {
     /// mismatched tensor before changing any weight. Extra tensors in the file are ignored
     /// unless `strict`.
     public func load(from url: URL, strict: Bool = true) throws(LearningError) {
-        let tensors = try SafeTensors.load(url)
+        try load(try SafeTensors.load(url), strict: strict)
+    }
+
+    /// `load(from:strict:)` for tensors already read (e.g. a file that also holds other state).
+    public func load(_ tensors: [String: Tensor], strict: Bool = true) throws(LearningError) {
         let state = stateDict()
         for (name, tensor) in state {
             guard let stored = tensors[name] else { throw .missingTensor(name: name) }

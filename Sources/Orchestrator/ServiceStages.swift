@@ -111,8 +111,7 @@ public struct ServiceStages: CycleStages {
             note("refinement: \(min(start + batch, dataset.samples.count))/\(dataset.samples.count) images")
         }
         if !weights.isEmpty {
-            let data = try JSONSerialization.data(withJSONObject: ["weights": weights], options: [.sortedKeys])
-            try data.write(to: staging.appendingPathComponent("weights.json"))
+            try SampleWeights.write(weights, to: staging, details: ["definition": "c*D/(1-D) from the refinement service"])
         }
         try? manager.removeItem(at: output)
         try manager.moveItem(at: staging, to: output)

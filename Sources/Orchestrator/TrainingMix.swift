@@ -5,6 +5,7 @@ import Foundation
 /// the annotations repeated so that they make about `realShare` of the samples (one real
 /// crop among hundreds of synthetic images would otherwise barely be seen). Written as
 /// a folder dataset of symbolic links, so any trainer reads it and nothing is copied.
+/// Importance weights of the synthetic pairs are carried over.
 enum TrainingMix {
     static func build(synthetic: URL, annotated: URL, destination: URL, syntheticLimit: Int,
                       realShare: Double) throws -> URL {
@@ -32,6 +33,13 @@ enum TrainingMix {
         for sample in fakeSamples { try link(sample, as: "synthetic-\(sample.name)") }
         for sample in real.samples {
             for copy in 0..<copies { try link(sample, as: "annotated-\(sample.name)-\(copy)") }
+        }
+        // The synthetic pairs keep their importance weights (mean 1); accepted crops weigh 1.
+        if let weights = try SampleWeights.read(in: synthetic) {
+            let mixed = Dictionary(uniqueKeysWithValues: fakeSamples.compactMap { sample in
+                weights[sample.name].map { ("synthetic-\(sample.name)", $0) }
+            })
+            try SampleWeights.write(mixed, to: staging, details: ["from": synthetic.path])
         }
         try? manager.removeItem(at: destination)
         try manager.moveItem(at: staging, to: destination)

@@ -77,12 +77,10 @@ public enum Refiner {
             let normalised = ratios.mapValues { mean > 0 ? $0 / mean : 1 }
             do {
                 if weights {
-                    let document: [String: Any] = [
+                    try SampleWeights.write(normalised, to: staging, details: [
                         "definition": "c*D/(1-D), D = discriminator probability that the refined image is real, c = 1/mean",
-                        "model_step": model.step, "weights": normalised,
-                    ]
-                    try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
-                        .write(to: staging.appendingPathComponent("weights.json"))
+                        "model_step": model.step,
+                    ])
                 }
                 let manifest = synthetic.appendingPathComponent("synthesis.json")
                 if manager.fileExists(atPath: manifest.path) {
@@ -97,12 +95,5 @@ public enum Refiner {
             try? manager.removeItem(at: staging)
             throw error
         }
-    }
-
-    /// Reads `weights.json` written by `apply`: sample name → weight.
-    public static func readWeights(_ dataset: URL) -> [String: Double]? {
-        guard let data = try? Data(contentsOf: dataset.appendingPathComponent("weights.json")),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
-        return object["weights"] as? [String: Double]
     }
 }

@@ -49,6 +49,21 @@ final class DatasetTests: XCTestCase {
         XCTAssertThrowsError(try FolderDataset(root: root.appendingPathComponent("nope")))
     }
 
+    func testSampleWeightsRoundTripAndBadFilesAreNamed() throws {
+        let folder = TestPaths.temporaryDirectory("sample-weights")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        XCTAssertNil(try SampleWeights.read(in: folder))
+        try SampleWeights.write(["a": 0.25, "b": 2], to: folder, details: ["definition": "test"])
+        XCTAssertEqual(try SampleWeights.read(in: folder), ["a": 0.25, "b": 2])
+        let file = folder.appendingPathComponent(SampleWeights.fileName)
+        for bad in [#"{"weights": {"a": -1}}"#, #"{"weights": [1, 2]}"#, "not json"] {
+            try Data(bad.utf8).write(to: file)
+            XCTAssertThrowsError(try SampleWeights.read(in: folder), bad) { error in
+                XCTAssertTrue("\(error)".contains(file.path), "\(error)")
+            }
+        }
+    }
+
     func testGridAndRandomCrops() throws {
         let tiles = try Crops.grid(width: 10, height: 7, size: 4, stride: 3)
         XCTAssertEqual(Set(tiles.map(\.x)), [0, 3, 6])

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Imaging
 import TestSupport
@@ -36,6 +37,13 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(info.step, summary.bestStep)
         XCTAssertNotNil(info.notes["validation_aji"])
         XCTAssertEqual(try Checkpoint.info(at: TrainingOptions.resumeFile(for: output)).step, 6)
+        // The resume file carries Adam's moments; the model file only weights.
+        let resumeModel = try HoVerNetModel(configuration: tinyConfiguration)
+        let optimizerState = try Checkpoint.loadResumeState(TrainingOptions.resumeFile(for: output), into: resumeModel).optimizer
+        XCTAssertEqual(optimizerState?.steps, 6)
+        XCTAssertEqual(optimizerState?.firstMoments.count, resumeModel.parameters().count)
+        XCTAssertNil(try Checkpoint.loadResumeState(output, into: resumeModel).optimizer)
+        XCTAssertNoThrow(try Checkpoint.load(TrainingOptions.resumeFile(for: output)))
 
         // Resume continues from the saved step; warm start loads the weights at step 0.
         var resumed = options(steps: 8)
@@ -100,6 +108,20 @@ final class TrainingTests: XCTestCase {
             let change = zip(image.pixels, jittered.pixels).map { abs(Double($0) - Double($1)) }.reduce(0, +) / Double(image.pixels.count)
             XCTAssertLessThan(change, 50, "mean change \(change) grey levels")
         }
+    }
+
+    func testFolderWeightsFileWeighsTheSamples() throws {
+        let folder = TestPaths.temporaryDirectory("hovernet-weights")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (index, pair) in try syntheticSet(count: 2, size: 16, seed: 4).pairs.enumerated() {
+            try FolderDataset.write(pair, name: "p\(index)", to: folder)
+        }
+        XCTAssertEqual(try TrainingSet.load(folder: folder).weights, [1, 1])
+        try SampleWeights.write(["p1": 3], to: folder)
+        XCTAssertEqual(try TrainingSet.load(folder: folder).weights, [1, 3])
+        XCTAssertEqual(try TrainingSet.load(folder: folder, sampleWeightsFile: false).weights, [1, 1])
+        try Data("{}".utf8).write(to: folder.appendingPathComponent(SampleWeights.fileName))
+        XCTAssertThrowsError(try TrainingSet.load(folder: folder))
     }
 
     func testFolderDatasetWithoutPairsIsRefused() throws {

@@ -29,6 +29,36 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(q.item, 1 * (1 - 0.05) - 0.1, accuracy: 1e-6)
     }
 
+    func testAdamStateRestoredContinuesTheSameOptimisation() throws {
+        func lossStep(_ p: Tensor, _ adam: Adam) throws {
+            p.zeroGrad()
+            try F.sum(try F.mul(p, try F.mul(p, p))).backward()
+            adam.step()
+        }
+        let p = try Tensor(shape: [3], values: [1, -2, 0.5], requiresGrad: true)
+        let adam = Adam(parameters: [p], learningRate: 0.05)
+        for _ in 0..<3 { try lossStep(p, adam) }
+        // Through named tensors, as a resume file stores them.
+        let saved = adam.state
+        let state = try XCTUnwrap(AdamState(tensors: saved.tensors(shapes: [[3]]), steps: saved.steps))
+        let q = try Tensor(shape: [3], values: p.values, requiresGrad: true)
+        let resumed = Adam(parameters: [q], learningRate: 0.05)
+        try resumed.restore(state)
+        XCTAssertEqual(resumed.steps, 3)
+        // A fresh optimiser from the same weights (moments from zero) lands elsewhere.
+        let fresh = try Tensor(shape: [3], values: p.values, requiresGrad: true)
+        try lossStep(fresh, Adam(parameters: [fresh], learningRate: 0.05))
+        try lossStep(p, adam)
+        try lossStep(q, resumed)
+        XCTAssertEqual(q.values, p.values)
+        XCTAssertNotEqual(fresh.values, p.values)
+
+        XCTAssertNil(AdamState(tensors: [:], steps: 1))
+        let other = Adam(parameters: [try Tensor(shape: [2], values: [0, 0], requiresGrad: true)])
+        XCTAssertThrowsError(try other.restore(state))
+        XCTAssertEqual(other.steps, 0)
+    }
+
     func testFrozenParameterIsNotUpdated() throws {
         let p = try Tensor(shape: [1], values: [1], requiresGrad: true)
         try F.sum(p).backward()

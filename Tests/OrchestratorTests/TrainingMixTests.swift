@@ -19,6 +19,18 @@ final class TrainingMixTests: XCTestCase {
         let attributes = try FileManager.default.attributesOfItem(atPath: dataset.samples[0].image.path)
         XCTAssertEqual(attributes[.type] as? FileAttributeType, .typeSymbolicLink)
         XCTAssertEqual(try dataset.load(dataset.samples[0]).image.width, 8)
+        XCTAssertNil(try SampleWeights.read(in: mix), "no weights in, none out")
+    }
+
+    func testImportanceWeightsOfSyntheticPairsAreCarriedOver() throws {
+        let root = TestPaths.temporaryDirectory("mix-weights")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let synthetic = try makeDataset(root.appendingPathComponent("synthetic"), names: ["s0", "s1", "s2"])
+        try SampleWeights.write(["s0": 0.5, "s1": 1.5, "s2": 1], to: synthetic)
+        let annotated = try makeDataset(root.appendingPathComponent("annotated"), names: ["a0"])
+        let mix = try TrainingMix.build(synthetic: synthetic, annotated: annotated, destination: root.appendingPathComponent("mix"),
+                                        syntheticLimit: 2, realShare: 0.5)
+        XCTAssertEqual(try SampleWeights.read(in: mix), ["synthetic-s0": 0.5, "synthetic-s1": 1.5])
     }
 
     func makeDataset(_ folder: URL, names: [String]) throws -> URL {

@@ -110,7 +110,7 @@ final class RefinementTests: XCTestCase {
             XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("instance_masks/s\(index).png")),
                            try Data(contentsOf: synthetic.appendingPathComponent("instance_masks/s\(index).png")))
         }
-        let weights = try XCTUnwrap(Refiner.readWeights(out))
+        let weights = try XCTUnwrap(SampleWeights.read(in: out))
         XCTAssertEqual(weights.count, 3)
         XCTAssertEqual(weights.values.reduce(0, +) / 3, 1, accuracy: 1e-6)
         XCTAssertThrowsError(try Refiner.apply(model: loaded, synthetic: synthetic, out: out))
