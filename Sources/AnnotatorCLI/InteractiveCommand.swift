@@ -20,8 +20,9 @@ struct InteractiveTrain: AsyncParsableCommand {
         abstract: "Train the click-conditioned network with simulated clicks on a folder dataset.",
         discussion: """
         DATA holds images/ and instance_masks/ (synthetic pairs, accepted annotations or ground \
-        truth). The model is checkpointed to --out (atomically) while training; --resume continues \
-        from it, --init warm-starts from another model of the same architecture.
+        truth). The model is checkpointed to --out (atomically) while training, Adam's moments to \
+        OUT's .optimizer.safetensors; --resume continues from both, --init warm-starts from \
+        another model of the same architecture.
         """)
 
     @Option(help: "Folder dataset (images/ + instance_masks/).")

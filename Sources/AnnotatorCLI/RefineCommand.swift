@@ -18,7 +18,8 @@ struct RefineTrain: AsyncParsableCommand {
         discussion: """
         R minimises −log(1 − D(R(x))) + λ‖R(x) − x‖₁; D sees real pool patches vs refined patches, \
         half of them from a history of earlier refinements. MODEL is rewritten atomically every \
-        --checkpoint-every steps; --resume continues from it.
+        --checkpoint-every steps (both optimisers' moments beside it, in MODEL's \
+        .optimizer.safetensors); --resume continues from it.
         """)
 
     @Option(help: "Pool of real unannotated images.")

@@ -128,17 +128,7 @@ public enum Checkpoint {
 
     /// The `__metadata__` object of a safetensors file (the engine's decoder skips it).
     static func readMetadata(_ url: URL) throws(HoVerNetError) -> [String: String] {
-        let handle: FileHandle
-        do { handle = try FileHandle(forReadingFrom: url) } catch { throw .io(path: url.path, detail: "cannot open: \(error)") }
-        defer { try? handle.close() }
-        guard let prefix = try? handle.read(upToCount: 8), prefix.count == 8 else {
-            throw .notAHoVerNetModel(path: url.path, detail: "shorter than a safetensors header")
-        }
-        let length = prefix.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-        guard length < 100_000_000, let header = try? handle.read(upToCount: Int(length)), header.count == Int(length),
-              let object = try? JSONSerialization.jsonObject(with: header) as? [String: Any] else {
-            throw .notAHoVerNetModel(path: url.path, detail: "unreadable safetensors header")
-        }
-        return object["__metadata__"] as? [String: String] ?? [:]
+        guard FileManager.default.fileExists(atPath: url.path) else { throw .io(path: url.path, detail: "no such file") }
+        do { return try SafeTensors.metadata(of: url) } catch { throw .notAHoVerNetModel(path: url.path, detail: "\(error)") }
     }
 }

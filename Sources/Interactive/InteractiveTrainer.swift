@@ -75,6 +75,16 @@ public enum InteractiveTrainer {
         // A resumed run draws fresh samples rather than replaying the first ones.
         var generator = SeededRandom(seed: options.seed &+ UInt64(startStep) &* 0x9E37_79B9)
         let optimiser = Adam(parameters: network.parameters(), learningRate: options.learningRate)
+        if startStep > 0, let checkpoint = options.checkpoint {
+            // Moments of the same step, when the sidecar has them; otherwise they restart.
+            OptimizerSidecar.restore(["adam": optimiser], step: startStep, from: checkpoint)
+        }
+        /// The optimiser's sidecar first, then the model: a crash in between leaves a
+        /// sidecar of a newer step, which a resume ignores.
+        func saveCheckpoint(_ checkpoint: URL) throws(InteractiveError) {
+            try engine { () throws(LearningError) in try OptimizerSidecar.save(["adam": optimiser], step: step, nextTo: checkpoint) }
+            try ModelFile.save(network, to: checkpoint, steps: step, seed: options.seed)
+        }
         let clock = ContinuousClock(), started = clock.now
         var recent: [Double] = []
         var step = startStep
@@ -84,7 +94,7 @@ public enum InteractiveTrainer {
         }
         while fraction() < 1 {
             if isCancelled() {
-                if let checkpoint = options.checkpoint { try ModelFile.save(network, to: checkpoint, steps: step, seed: options.seed) }
+                if let checkpoint = options.checkpoint { try saveCheckpoint(checkpoint) }
                 throw .cancelled
             }
             let warm = min(1, Float(step + 1) / Float(max(options.warmupSteps, 1)))
@@ -100,12 +110,10 @@ public enum InteractiveTrainer {
                 progress(InteractiveTrainingProgress(step: step, totalSteps: options.steps, loss: recent.reduce(0, +) / Double(recent.count),
                                                      elapsed: elapsed(), fraction: min(1, fraction())))
             }
-            if let checkpoint = options.checkpoint, step % options.checkpointEvery == 0 {
-                try ModelFile.save(network, to: checkpoint, steps: step, seed: options.seed)
-            }
+            if let checkpoint = options.checkpoint, step % options.checkpointEvery == 0 { try saveCheckpoint(checkpoint) }
         }
         network.setTraining(false)
-        if let checkpoint = options.checkpoint { try ModelFile.save(network, to: checkpoint, steps: step, seed: options.seed) }
+        if let checkpoint = options.checkpoint { try saveCheckpoint(checkpoint) }
         let summary = InteractiveTrainingSummary(steps: step, finalLoss: recent.isEmpty ? 0 : recent.reduce(0, +) / Double(recent.count),
                                                  seconds: elapsed(), parameters: network.parameterCount, nuclei: sampler.instances.count)
         return (network, summary)

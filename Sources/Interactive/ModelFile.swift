@@ -45,15 +45,9 @@ public enum ModelFile {
 
     /// Reads only the metadata (the safetensors reader of the engine drops it).
     public static func metadata(of url: URL) throws(InteractiveError) -> Metadata {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw .modelFile(path: url.path, detail: "cannot read: \(error)") }
-        guard data.count >= 8 else { throw .modelFile(path: url.path, detail: "not a safetensors file (\(data.count) bytes)") }
-        let length = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-        guard length <= UInt64(data.count - 8),
-              let header = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + Int(length)))) as? [String: Any] else {
-            throw .modelFile(path: url.path, detail: "not a safetensors file (bad header)")
-        }
-        guard let metadata = header["__metadata__"] as? [String: String], metadata["format"] == format,
+        let metadata: [String: String]
+        do { metadata = try SafeTensors.metadata(of: url) } catch { throw .modelFile(path: url.path, detail: "\(error)") }
+        guard metadata["format"] == format,
               let json = metadata["configuration"] else {
             throw .modelFile(path: url.path, detail: "not an interactive segmentation model (no '\(format)' metadata)")
         }

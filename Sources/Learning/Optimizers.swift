@@ -111,19 +111,20 @@ public struct AdamState: Sendable {
 
     /// The moments as named tensors (`optimizer.m.<i>`, `optimizer.v.<i>`) for a safetensors
     /// file; the step count travels in the metadata.
-    public func tensors(shapes: [[Int]]) -> [String: Tensor] {
+    public func tensors(shapes: [[Int]], prefix: String = tensorPrefix) -> [String: Tensor] {
         var named: [String: Tensor] = [:]
         for index in firstMoments.indices {
-            named["\(Self.tensorPrefix)m.\(index)"] = Tensor(moments: firstMoments[index], shape: shapes[index])
-            named["\(Self.tensorPrefix)v.\(index)"] = Tensor(moments: secondMoments[index], shape: shapes[index])
+            let shape = index < shapes.count ? shapes[index] : [firstMoments[index].count]
+            named["\(prefix)m.\(index)"] = Tensor(moments: firstMoments[index], shape: shape)
+            named["\(prefix)v.\(index)"] = Tensor(moments: secondMoments[index], shape: shape)
         }
         return named
     }
 
-    /// The state stored by `tensors(shapes:)`, or nil when the dictionary holds none.
-    public init?(tensors: [String: Tensor], steps: Int) {
+    /// The state stored by `tensors(shapes:prefix:)`, or nil when the dictionary holds none.
+    public init?(tensors: [String: Tensor], steps: Int, prefix: String = tensorPrefix) {
         var first: [[Float]] = [], second: [[Float]] = []
-        while let m = tensors["\(Self.tensorPrefix)m.\(first.count)"], let v = tensors["\(Self.tensorPrefix)v.\(first.count)"] {
+        while let m = tensors["\(prefix)m.\(first.count)"], let v = tensors["\(prefix)v.\(first.count)"] {
             first.append(m.values); second.append(v.values)
         }
         guard !first.isEmpty else { return nil }
@@ -165,6 +166,50 @@ extension Adam {
             for i in 0..<m.count { m.data[i] = state.firstMoments[index][i]; v.data[i] = state.secondMoments[index][i] }
         }
         steps = state.steps
+    }
+}
+
+/// Optimiser state kept next to a checkpoint that is itself the model file
+/// (`<model>.optimizer.safetensors`), so model artifacts stay weights alone. It records the
+/// step of the weights it belongs to, and a resume restores it only when that step matches:
+/// a crash between the two writes costs the moments, never a mismatched pair.
+public enum OptimizerSidecar {
+    public static func url(for checkpoint: URL) -> URL {
+        checkpoint.deletingPathExtension().appendingPathExtension("optimizer.safetensors")
+    }
+
+    /// Writes (atomically) every named optimiser's state, tagged with the weights' `step`.
+    public static func save(_ optimizers: [String: Adam], step: Int, nextTo checkpoint: URL) throws(LearningError) {
+        var tensors: [(String, Tensor)] = []
+        var metadata = ["step": String(step)]
+        for (name, optimizer) in optimizers {
+            let state = optimizer.state
+            metadata["\(name).steps"] = String(state.steps)
+            tensors += state.tensors(shapes: optimizer.parameters.map(\.shape), prefix: "\(name).").map { ($0.key, $0.value) }
+        }
+        try SafeTensors.save(tensors, to: url(for: checkpoint), metadata: metadata)
+    }
+
+    /// Restores every named optimiser from the sidecar of `checkpoint` when it exists and
+    /// belongs to weights at `step`; true when all were restored.
+    @discardableResult
+    public static func restore(_ optimizers: [String: Adam], step: Int, from checkpoint: URL) -> Bool {
+        let file = url(for: checkpoint)
+        guard let metadata = try? SafeTensors.metadata(of: file), metadata["step"] == String(step),
+              let tensors = try? SafeTensors.load(file) else { return false }
+        var states: [String: AdamState] = [:]
+        for name in optimizers.keys {
+            guard let steps = metadata["\(name).steps"].flatMap(Int.init),
+                  let state = AdamState(tensors: tensors, steps: steps, prefix: "\(name).") else { return false }
+            states[name] = state
+        }
+        // All or none: check every state fits before restoring any.
+        for (name, optimizer) in optimizers {
+            guard let state = states[name], state.firstMoments.count == optimizer.parameters.count,
+                  zip(state.firstMoments, optimizer.parameters).allSatisfy({ $0.count == $1.count }) else { return false }
+        }
+        for (name, optimizer) in optimizers { try? optimizer.restore(states[name]!) }
+        return true
     }
 }
 

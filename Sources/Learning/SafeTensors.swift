@@ -70,6 +70,23 @@ public enum SafeTensors {
         do { try data.write(to: url, options: .atomic) } catch { throw .io(path: url.path, detail: "\(error)") }
     }
 
+    /// The `__metadata__` strings of a file, reading only its header (model files carry
+    /// their architecture and training state there; the tensors are not needed to see them).
+    public static func metadata(of url: URL) throws(LearningError) -> [String: String] {
+        let handle: FileHandle
+        do { handle = try FileHandle(forReadingFrom: url) } catch { throw .io(path: url.path, detail: "cannot open: \(error)") }
+        defer { try? handle.close() }
+        guard let prefix = try? handle.read(upToCount: 8), prefix.count == 8 else {
+            throw .malformedFile(detail: "\(url.path) is shorter than the 8-byte header length")
+        }
+        let length = prefix.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard length < 100_000_000, let header = try? handle.read(upToCount: Int(length)), header.count == Int(length),
+              let object = try? JSONSerialization.jsonObject(with: header) as? [String: Any] else {
+            throw .malformedFile(detail: "\(url.path) has no readable safetensors header")
+        }
+        return object["__metadata__"] as? [String: String] ?? [:]
+    }
+
     public static func load(_ url: URL) throws(LearningError) -> [String: Tensor] {
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw .io(path: url.path, detail: "\(error)") }

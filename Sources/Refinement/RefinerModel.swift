@@ -36,7 +36,7 @@ public final class RefinerModel {
     public static func load(from url: URL) throws(RefinementError) -> RefinerModel {
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw .incompatibleModel(path: url.path, detail: "cannot be read") }
-        let metadata = Self.metadata(data)
+        let metadata = (try? SafeTensors.metadata(of: url)) ?? [:]
         guard metadata["kind"] == kind, let json = metadata["architecture"],
               let architecture = try? JSONDecoder().decode(RefinerArchitecture.self, from: Data(json.utf8)) else {
             throw .incompatibleModel(path: url.path, detail: "no \(kind) metadata (not written by the refiner trainer)")
@@ -60,16 +60,5 @@ public final class RefinerModel {
             throw .incompatibleModel(path: url.path, detail: "\(error)")
         }
         return model
-    }
-
-    /// The "__metadata__" strings of a safetensors header (empty when absent or unreadable).
-    static func metadata(_ data: Data) -> [String: String] {
-        guard data.count >= 8 else { return [:] }
-        let length = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-        guard length <= UInt64(data.count - 8),
-              let header = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + Int(length)))) as? [String: Any] else {
-            return [:]
-        }
-        return header["__metadata__"] as? [String: String] ?? [:]
     }
 }

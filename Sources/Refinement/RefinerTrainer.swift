@@ -79,6 +79,18 @@ public enum RefinerTrainer {
         var rng = RefinementRandom(seed: configuration.seed &+ UInt64(model.step) &* 7919)
         let refinerOptimizer = Adam(parameters: model.refiner.parameters(), learningRate: configuration.refinerLearningRate)
         let discriminatorOptimizer = Adam(parameters: model.discriminator.parameters(), learningRate: configuration.discriminatorLearningRate)
+        let optimizers = ["refiner": refinerOptimizer, "discriminator": discriminatorOptimizer]
+        if model.step > 0, let checkpoint = options.checkpoint {
+            // Moments of the same step, when the sidecar has them; otherwise they restart.
+            OptimizerSidecar.restore(optimizers, step: model.step, from: checkpoint)
+        }
+        /// The optimisers' sidecar first, then the model (a resume ignores a sidecar of another step).
+        func save(_ url: URL) throws(RefinementError) {
+            do { try OptimizerSidecar.save(optimizers, step: model.step, nextTo: url) } catch {
+                throw .output(path: OptimizerSidecar.url(for: url).path, detail: error.description)
+            }
+            try model.save(to: url)
+        }
         var history = HistoryBuffer(capacity: configuration.historyCapacity)
         let start = Date()
         let itemShape = [size, size, 3]
@@ -151,7 +163,7 @@ public enum RefinerTrainer {
                 last = report
                 progress(report)
                 if let url = options.checkpoint, options.checkpointEvery > 0, model.step % options.checkpointEvery == 0 {
-                    do { try model.save(to: url) } catch { throw RefinementCancel.failed(error) }
+                    do { try save(url) } catch { throw RefinementCancel.failed(error) }
                 }
             }
         } catch let error as RefinementCancel {
@@ -164,7 +176,7 @@ public enum RefinerTrainer {
         } catch {
             throw .invalidArgument("\(error)")
         }
-        if let url = options.checkpoint { try model.save(to: url) }
+        if let url = options.checkpoint { try save(url) }
         return Summary(steps: done, seconds: Date().timeIntervalSince(start), last: last)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Learning
 import Imaging
 import TestSupport
 import XCTest
@@ -38,6 +39,7 @@ final class TrainingTests: XCTestCase {
                                                        predictorOptions: predictorOptions())
         for ((name, x), (_, y)) in zip(first.stateDict(), second.stateDict()) { XCTAssertEqual(x.values, y.values, name) }
         XCTAssertEqual(try ModelFile.metadata(of: a).steps, 3)
+        XCTAssertEqual(try SafeTensors.metadata(of: OptimizerSidecar.url(for: a))["step"], "3", "Adam's moments kept for a resume")
 
         var more = options(a)
         more.steps = 4

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Learning
+import TestSupport
 import XCTest
 
 final class OptimizerTests: XCTestCase {
@@ -57,6 +58,30 @@ final class OptimizerTests: XCTestCase {
         let other = Adam(parameters: [try Tensor(shape: [2], values: [0, 0], requiresGrad: true)])
         XCTAssertThrowsError(try other.restore(state))
         XCTAssertEqual(other.steps, 0)
+    }
+
+    func testSidecarRestoresOnlyTheStateOfTheSameStep() throws {
+        let folder = TestPaths.temporaryDirectory("optimizer-sidecar")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = folder.appendingPathComponent("model.safetensors")
+        let p = try Tensor(shape: [2, 2], values: [1, 2, 3, 4], requiresGrad: true)
+        let adam = Adam(parameters: [p], learningRate: 0.1)
+        try F.sum(try F.mul(p, p)).backward()
+        adam.step()
+        try OptimizerSidecar.save(["adam": adam], step: 7, nextTo: model)
+        XCTAssertEqual(OptimizerSidecar.url(for: model).lastPathComponent, "model.optimizer.safetensors")
+
+        let fresh = Adam(parameters: [try Tensor(shape: [2, 2], values: [0, 0, 0, 0], requiresGrad: true)])
+        XCTAssertFalse(OptimizerSidecar.restore(["adam": fresh], step: 8, from: model), "weights of another step")
+        XCTAssertEqual(fresh.steps, 0)
+        XCTAssertFalse(OptimizerSidecar.restore(["other": fresh], step: 7, from: model), "no state of that name")
+        let wrongShape = Adam(parameters: [try Tensor(shape: [3], values: [0, 0, 0], requiresGrad: true)])
+        XCTAssertFalse(OptimizerSidecar.restore(["adam": wrongShape], step: 7, from: model))
+        XCTAssertTrue(OptimizerSidecar.restore(["adam": fresh], step: 7, from: model))
+        XCTAssertEqual(fresh.steps, 1)
+        XCTAssertEqual(fresh.state.firstMoments, adam.state.firstMoments)
+        XCTAssertEqual(fresh.state.secondMoments, adam.state.secondMoments)
+        XCTAssertFalse(OptimizerSidecar.restore(["adam": fresh], step: 7, from: folder.appendingPathComponent("none.safetensors")))
     }
 
     func testFrozenParameterIsNotUpdated() throws {

@@ -91,6 +91,7 @@ final class RefinementTests: XCTestCase {
         try RefinerTrainer.train(model: model, configuration: Self.configuration(), pool: Self.real, synthetic: Self.synthetic, options: options)
         let loaded = try RefinerModel.load(from: checkpoint)
         XCTAssertEqual(loaded.step, 4)
+        XCTAssertEqual(try SafeTensors.metadata(of: OptimizerSidecar.url(for: checkpoint))["step"], "4", "both optimisers' moments kept")
         XCTAssertEqual(loaded.refiner.parameters().flatMap(\.values), model.refiner.parameters().flatMap(\.values))
         // Resume: the step count continues.
         try RefinerTrainer.train(model: loaded, configuration: Self.configuration(), pool: Self.real, synthetic: Self.synthetic, options: options)
