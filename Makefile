@@ -38,6 +38,7 @@ run: build
 # whole Swift suite (the suite uses XCTest only).
 test: build-debug c-client
 	scripts/c-client-test.sh $(DEBUG_BIN) $(C_BUILD)/c_client_test Tests/Fixtures/metrics
+	scripts/cli-smoke-test.sh $(DEBUG_BIN)
 	$(SWIFT) test --skip-build --disable-swift-testing
 
 c-client: deps

@@ -81,11 +81,19 @@ struct HoVerNetTrain: AsyncParsableCommand {
     @Flag(help: "Draw samples uniformly even when the folder has importance weights (weights.json).")
     var ignoreSampleWeights = false
 
+    @Flag(help: "After training, tune the best model's post-processing on the validation images (as `hovernet tune --write`).")
+    var tune = false
+
     @Flag(help: "Print a JSON summary.")
     var json = false
 
     @Option(help: "HoVerNet service endpoint: train there as a job (paths must be readable by the service) and copy the model to --out.")
     var endpoint: String?
+
+    func validate() throws {
+        if tune, val == nil, holdOut <= 0 { throw ValidationError("--tune needs validation images: --val DIR or --hold-out N") }
+        if tune, endpoint != nil { throw ValidationError("--tune runs in-process; tune a service-trained model with `hovernet tune`") }
+    }
 
     func run() async throws {
         guard steps != nil || minutes != nil else { throw CLIError("give --steps, --minutes or both") }
@@ -140,6 +148,16 @@ struct HoVerNetTrain: AsyncParsableCommand {
                 Console.note("saved \(report.checkpoint?.path ?? "?") at step \(report.step)")
             }
         })
+        if tune, let validation, let output = summary.output {
+            let segmenter = try HoVerNetSegmenter(modelFile: output)
+            Console.note("hovernet: tuning post-processing on \(validation.names.count) validation image(s)")
+            if let best = try PostProcessingTuning.evaluate(segmenter, on: validation).first {
+                try Checkpoint.setPostProcessing(best.parameters, in: output)
+                Console.note(String(format: "hovernet: post-processing foreground %.2f, edge %.2f, min area %d (validation Dice %.4f AJI %.4f PQ %.4f)",
+                                    best.parameters.foregroundThreshold, best.parameters.edgeThreshold, best.parameters.minimumObjectArea,
+                                    best.scores.dice, best.scores.aji, best.scores.pq))
+            }
+        }
         if json {
             struct Summary: Encodable {
                 let stop_reason: String, steps: Int, seconds: Double, patches_per_s: Double, final_loss: Double

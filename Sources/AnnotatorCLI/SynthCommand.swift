@@ -123,13 +123,10 @@ struct SynthRealism: AsyncParsableCommand {
         if let overlays {
             let folder = URL(fileURLWithPath: overlays)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            for sample in samples.prefix(4) {
-                guard let mask = sample.mask else { continue }
+            for sample in samples.filter({ $0.mask != nil }).prefix(4) {
                 let pair = try dataset.load(sample)
-                let outlined = try Overlay.outlines(pair.image, pair.labels)
                 let url = folder.appendingPathComponent("\(sample.name)_overlay.png")
-                try ImageFiles.writeRGB(outlined, to: url)
-                _ = mask
+                try ImageFiles.writeRGB(try Overlay.outlines(pair.image, pair.labels), to: url)
                 written.append(url.path)
             }
         }
