@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire", "ZeroMQ", "TestSupport"]),
         .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "Project", "TestSupport"]),
         .testTarget(name: "OrchestratorTests", dependencies: [
-            "Orchestrator", "Orchestration", "Project", "Clients", "Wire", "Datasets", "Imaging", "Interactive", "TestSupport",
+            "Orchestrator", "Orchestration", "Project", "Clients", "Wire", "Datasets", "Imaging", "Interactive", "HoVerNet", "TestSupport",
             "SynthesisService", "RefinementService", "InteractiveService", "HoVerNetService", "MetricsService",
             "OrchestratorService",
         ]),
@@ -121,7 +121,7 @@ let package = Package(
             "InteractiveService", "Interactive", "ServiceKit", "Wire", "Imaging", "TestSupport",
         ]),
         .testTarget(name: "HoVerNetServiceTests", dependencies: [
-            "HoVerNetService", "Clients", "Wire", "ServiceKit", "Imaging", "TestSupport",
+            "HoVerNetService", "HoVerNet", "Clients", "Wire", "ServiceKit", "Imaging", "TestSupport",
         ]),
         .testTarget(name: "MetricsServiceTests", dependencies: [
             "MetricsService", "Clients", "Wire", "Imaging", "Metrics", "TestSupport", "CAnnotatorClient",

@@ -130,6 +130,9 @@ struct PlanOptions: ParsableArguments {
     @Option(help: "Clicks the simulated annotator may spend per nucleus. Default 2.")
     var clicksPerNucleus: Int?
 
+    @Option(help: "Synthetic pairs (another seed) on which each HoVerNet model's post-processing is tuned, label-free (0 = reference parameters). Default 30; 8 on the sample.")
+    var postProcessingValidation: Int?
+
     @Option(help: "Minutes of GAN refiner training (0 = no refinement). Default 10; 0.5 on the sample.")
     var refinerMinutes: Double?
 
@@ -152,6 +155,7 @@ struct PlanOptions: ParsableArguments {
             plan.cropSize = 128
             plan.syntheticCount = 48
             plan.mixSyntheticLimit = 48
+            plan.postProcessingValidationCount = 8
             plan.budgets.refinerMinutes = 0.5
             plan.budgets.interactiveFirstMinutes = 1
             plan.budgets.interactiveMinutes = 0.5
@@ -164,6 +168,7 @@ struct PlanOptions: ParsableArguments {
         if let selection { plan.selection = selection }
         if let syntheticCount { plan.syntheticCount = syntheticCount }
         if let clicksPerNucleus { plan.clicksPerNucleus = clicksPerNucleus }
+        if let postProcessingValidation { plan.postProcessingValidationCount = postProcessingValidation }
         if let refinerMinutes { plan.budgets.refinerMinutes = refinerMinutes }
         if let interactiveMinutes {
             (plan.budgets.interactiveFirstMinutes, plan.budgets.interactiveMinutes) = try Self.pair(interactiveMinutes, "--interactive-minutes")

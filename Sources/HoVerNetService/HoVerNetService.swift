@@ -76,6 +76,10 @@ public final class HoVerNetService: Sendable {
         } catch {
             throw .invalidArgument("dataset: \(error)")
         }
+        if request.tunePostProcessing, validation == nil {
+            throw .invalidArgument("tune_post_processing: needs a validation dataset")
+        }
+        let tune = request.tunePostProcessing
         let initial: URL? = request.hasInitModel ? try store.resolve(request.initModel, field: "init_model").url : nil
         var options = TrainingOptions(steps: request.steps > 0 ? Int(request.steps) : nil,
                                       minutes: request.minutes > 0 ? request.minutes : nil)
@@ -109,10 +113,23 @@ public final class HoVerNetService: Sendable {
             guard let output = summary.output else {
                 throw RPCError.internal("training wrote no model")
             }
-            let artifact = try store.put(contentsOf: output, kind: "hovernet-model")
-            if summary.stopReason == .cancelled { throw JobCancelled() }
             var metrics: [String: Double] = ["steps": Double(summary.steps), "seconds": summary.seconds,
                                              "patches_per_s": summary.patchesPerSecond]
+            if tune, summary.stopReason != .cancelled, let validation {
+                job.report(step: summary.steps, totalSteps: summary.steps, loss: Double(summary.finalLoss),
+                           message: "tuning post-processing on \(validation.pairs.count) validation image(s)", metrics: [:])
+                let results = try PostProcessingTuning.evaluate(try HoVerNetSegmenter(modelFile: output), on: validation)
+                if let best = results.first {
+                    try Checkpoint.setPostProcessing(best.parameters, in: output)
+                    metrics["postprocessing_foreground_threshold"] = Double(best.parameters.foregroundThreshold)
+                    metrics["postprocessing_edge_threshold"] = Double(best.parameters.edgeThreshold)
+                    metrics["postprocessing_min_area"] = Double(best.parameters.minimumObjectArea)
+                    metrics["tuned_val_aji"] = best.scores.aji
+                    metrics["tuned_val_pq"] = best.scores.pq
+                }
+            }
+            let artifact = try store.put(contentsOf: output, kind: "hovernet-model")
+            if summary.stopReason == .cancelled { throw JobCancelled() }
             if let best = summary.best {
                 metrics["val_dice"] = best.dice
                 metrics["val_aji"] = best.aji

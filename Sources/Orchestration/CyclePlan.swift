@@ -18,6 +18,11 @@ public struct CyclePlan: Codable, Sendable, Equatable {
     /// repeated to make `realShare` of the samples. Defaults 100 and 0.5.
     public var mixSyntheticLimit = 100
     public var realShare = 0.5
+    /// Synthetic pairs (another seed, refined like the training set) on which every
+    /// HoVerNet model's post-processing is tuned after training — label-free, since their
+    /// masks are made, not drawn. Default 30; 0 keeps the reference parameters. A project
+    /// stored before this setting existed reads as 0.
+    public var postProcessingValidationCount = 30
     public var seed: UInt64 = 0
     /// Model shapes and training patches; empty = the services' defaults (sized for 2 cores).
     public var models = ModelSettings()
@@ -37,6 +42,7 @@ public struct CyclePlan: Codable, Sendable, Equatable {
         clicksPerNucleus = try values.decodeIfPresent(Int.self, forKey: .clicksPerNucleus) ?? defaults.clicksPerNucleus
         mixSyntheticLimit = try values.decodeIfPresent(Int.self, forKey: .mixSyntheticLimit) ?? defaults.mixSyntheticLimit
         realShare = try values.decodeIfPresent(Double.self, forKey: .realShare) ?? defaults.realShare
+        postProcessingValidationCount = try values.decodeIfPresent(Int.self, forKey: .postProcessingValidationCount) ?? 0
         seed = try values.decodeIfPresent(UInt64.self, forKey: .seed) ?? defaults.seed
         models = try values.decodeIfPresent(ModelSettings.self, forKey: .models) ?? defaults.models
     }
@@ -48,6 +54,7 @@ public struct CyclePlan: Codable, Sendable, Equatable {
         guard syntheticCount >= 1 else { throw .invalidPlan("synthetic count must be at least 1") }
         guard clicksPerNucleus >= 1 else { throw .invalidPlan("clicks per nucleus must be at least 1") }
         guard mixSyntheticLimit >= 1 else { throw .invalidPlan("the training mix needs at least 1 synthetic pair") }
+        guard postProcessingValidationCount >= 0 else { throw .invalidPlan("post-processing validation pairs must be 0 or more") }
         guard realShare > 0, realShare < 1 else { throw .invalidPlan("the real share of the training mix must be in (0, 1)") }
         let minutes = [budgets.refinerMinutes, budgets.interactiveFirstMinutes, budgets.interactiveMinutes,
                        budgets.hovernetFirstMinutes, budgets.hovernetMinutes]

@@ -5,6 +5,8 @@ public struct CycleState: Codable, Sendable, Equatable {
     public var syntheticDataset: String?
     public var refinerModel: String?
     public var refinedDataset: String?
+    /// Synthetic (then refined) pairs for label-free post-processing tuning; nil = none.
+    public var validationDataset: String?
     /// Crops chosen for annotation in the current cycle.
     public var selectedCrops: [CropChoice] = []
     /// Folder dataset of every accepted annotation so far (masks made with clicks, never

@@ -36,17 +36,7 @@ public struct ServiceStages: CycleStages {
     public func synthesize(_ state: CycleState, plan: CyclePlan) async throws -> CycleState {
         try workspace.create()
         let output = workspace.synthetic(seed: plan.seed)
-        // A folder left by a run killed before this step was recorded is redone.
-        try? FileManager.default.removeItem(at: output)
-        var request = Annotator_V1_SynthesisGenerateRequest()
-        request.pool.path = sources.pool.path
-        request.count = UInt32(plan.syntheticCount)
-        request.seed = plan.seed
-        request.outputPath = output.path
-        let response = try await retry.run(service: "synthesis", what: "Generate", note: note) {
-            try? FileManager.default.removeItem(at: output)
-            return try await SynthesisClient(rpc: services.synthesis.next()).generate(request)
-        }
+        let response = try await generate(count: plan.syntheticCount, seed: plan.seed, into: output)
         note(String(format: "synthesis: %d pairs from %d pool images (nuclei %.0f–%.0f px, median %.0f; coverage %.1f%%) → %@",
                     plan.syntheticCount, response.poolImages, response.minArea, response.maxArea, response.medianArea,
                     100 * response.nuclearCoverage, output.path))
@@ -54,7 +44,33 @@ public struct ServiceStages: CycleStages {
         next.syntheticDataset = output.path
         try next.producedFolder(output, kind: "synthetic-dataset",
                                 ["count": "\(plan.syntheticCount)", "seed": "\(plan.seed)", "pool": sources.pool.path])
+        if plan.postProcessingValidationCount > 0 {
+            let seed = Self.validationSeed(plan)
+            let validation = workspace.syntheticValidation(seed: seed)
+            _ = try await generate(count: plan.postProcessingValidationCount, seed: seed, into: validation)
+            note("synthesis: \(plan.postProcessingValidationCount) validation pairs (seed \(seed)) → \(validation.path)")
+            next.validationDataset = validation.path
+            try next.producedFolder(validation, kind: "synthetic-validation-dataset",
+                                    ["count": "\(plan.postProcessingValidationCount)", "seed": "\(seed)", "pool": sources.pool.path])
+        }
         return next
+    }
+
+    /// The validation pairs' seed: another stream than the training pairs'.
+    static func validationSeed(_ plan: CyclePlan) -> UInt64 { plan.seed &+ 1_000_003 }
+
+    private func generate(count: Int, seed: UInt64, into output: URL) async throws -> Annotator_V1_SynthesisGenerateResponse {
+        // A folder left by a run killed before this step was recorded is redone.
+        try? FileManager.default.removeItem(at: output)
+        var request = Annotator_V1_SynthesisGenerateRequest()
+        request.pool.path = sources.pool.path
+        request.count = UInt32(count)
+        request.seed = seed
+        request.outputPath = output.path
+        return try await retry.run(service: "synthesis", what: "Generate", note: note) {
+            try? FileManager.default.removeItem(at: output)
+            return try await SynthesisClient(rpc: services.synthesis.next()).generate(request)
+        }
     }
 
     public func trainRefiner(_ state: CycleState, plan: CyclePlan) async throws -> CycleState {
@@ -85,10 +101,26 @@ public struct ServiceStages: CycleStages {
             return next
         }
         let model = state.reference(digest, kind: "refiner-model")
-        let dataset = try FolderDataset(root: URL(fileURLWithPath: synthetic), requireMasks: true)
         let output = workspace.refined
+        try await refineFolder(URL(fileURLWithPath: synthetic), model: model, into: output, weights: true)
+        next.refinedDataset = output.path
+        try next.producedFolder(output, kind: "refined-dataset", ["refiner": digest, "synthetic": synthetic])
+        if let validation = state.validationDataset {
+            // The tuning pairs look like the training pairs: refined by the same model.
+            let refinedValidation = workspace.refinedValidation
+            try await refineFolder(URL(fileURLWithPath: validation), model: model, into: refinedValidation, weights: false)
+            next.validationDataset = refinedValidation.path
+            try next.producedFolder(refinedValidation, kind: "refined-validation-dataset", ["refiner": digest, "synthetic": validation])
+        }
+        return next
+    }
+
+    /// Refines every image of a folder dataset in batches through the refinement service;
+    /// masks are copied; written under a temporary name and renamed into place whole.
+    private func refineFolder(_ synthetic: URL, model: Annotator_V1_ArtifactRef, into output: URL, weights wantWeights: Bool) async throws {
+        let dataset = try FolderDataset(root: synthetic, requireMasks: true)
         let manager = FileManager.default
-        let staging = workspace.root.appendingPathComponent(".refined.partial")
+        let staging = workspace.root.appendingPathComponent(".\(output.lastPathComponent).partial")
         try? manager.removeItem(at: staging)
         try manager.createDirectory(at: staging.appendingPathComponent("images"), withIntermediateDirectories: true)
         try manager.createDirectory(at: staging.appendingPathComponent("instance_masks"), withIntermediateDirectories: true)
@@ -98,7 +130,7 @@ public struct ServiceStages: CycleStages {
             let samples = Array(dataset.samples[start..<min(start + batch, dataset.samples.count)])
             let images = try samples.map { try dataset.loadImage($0) }
             let refined = try await retry.run(service: "refinement", what: "Refine", note: note) {
-                try await RefinementClient(rpc: services.refinement.next()).refine(images, model: model, weights: true)
+                try await RefinementClient(rpc: services.refinement.next()).refine(images, model: model, weights: wantWeights)
             }
             for (index, sample) in samples.enumerated() {
                 try ImageFiles.writeRGB(refined.images[index],
@@ -108,16 +140,13 @@ public struct ServiceStages: CycleStages {
                 }
                 if index < refined.weights.count { weights[sample.name] = refined.weights[index] }
             }
-            note("refinement: \(min(start + batch, dataset.samples.count))/\(dataset.samples.count) images")
+            note("refinement: \(min(start + batch, dataset.samples.count))/\(dataset.samples.count) images → \(output.lastPathComponent)")
         }
-        if !weights.isEmpty {
+        if wantWeights, !weights.isEmpty {
             try SampleWeights.write(weights, to: staging, details: ["definition": "c*D/(1-D) from the refinement service"])
         }
         try? manager.removeItem(at: output)
         try manager.moveItem(at: staging, to: output)
-        next.refinedDataset = output.path
-        try next.producedFolder(output, kind: "refined-dataset", ["refiner": digest, "synthetic": synthetic])
-        return next
     }
 
     // MARK: Later cycles: real crops
@@ -261,6 +290,12 @@ public struct ServiceStages: CycleStages {
         request.patchSize = UInt32(plan.models.hovernetPatchSize)
         request.batchSize = UInt32(plan.models.hovernetBatchSize)
         if let previous = state.hovernetModel { request.initModel = state.reference(previous, kind: "hovernet-model") }
+        if let validation = state.validationDataset {
+            // Validated once, at the end, then its post-processing tuned on those pairs.
+            request.validation.path = validation
+            request.validationEvery = UInt32(Int32.max)
+            request.tunePostProcessing = true
+        }
         let model = try await runJob(services.hovernet, what: "HoVerNet training") { rpc in
             try await HoVerNetClient(rpc: rpc).train(request)
         }

@@ -19,6 +19,9 @@ public struct Workspace: Sendable, Codable, Equatable {
     public var evaluation: URL { root.appendingPathComponent("eval") }
     public func synthetic(seed: UInt64) -> URL { root.appendingPathComponent("synthetic-\(seed)") }
     public var refined: URL { root.appendingPathComponent("refined") }
+    /// Synthetic pairs of another seed for label-free post-processing tuning, and refined.
+    public func syntheticValidation(seed: UInt64) -> URL { root.appendingPathComponent("synthetic-validation-\(seed)") }
+    public var refinedValidation: URL { root.appendingPathComponent("refined-validation") }
     /// Every accepted annotation as a dataset (images/ + instance_masks/).
     public var annotations: URL { root.appendingPathComponent("annotations") }
     public func trainingMix(cycle: Int) -> URL { root.appendingPathComponent("mix-cycle\(cycle)") }

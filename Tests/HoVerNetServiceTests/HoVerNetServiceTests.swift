@@ -1,5 +1,6 @@
 import Clients
 import Foundation
+import HoVerNet
 import HoVerNetService
 import Imaging
 import TestSupport
@@ -53,6 +54,32 @@ final class HoVerNetServiceTests: XCTestCase {
         XCTAssertEqual(labels.width, image.width)
         XCTAssertEqual(labels.height, image.height)
         XCTAssertTrue(uncertainty >= 0 && uncertainty <= 1)
+    }
+
+    func testTrainingTunesPostProcessingOnTheValidationSet() async throws {
+        var request = Annotator_V1_HoVerNetTrainRequest()
+        request.data.path = sample
+        request.validation.path = sample
+        request.tunePostProcessing = true
+        request.steps = 1
+        request.patchSize = 64
+        request.batchSize = 2
+        request.configurationJson = #"{"widths":[4,8],"encoderConvs":1,"decoderConvs":1,"headWidth":4,"typeClasses":0}"#
+        let started = try await client.train(request)
+        let ended = try await client.jobs.wait(started.jobID, every: .milliseconds(50))
+        XCTAssertEqual(ended.state, .succeeded, ended.message)
+        let edge = try XCTUnwrap(ended.metrics["postprocessing_edge_threshold"])
+        let stored = try Checkpoint.info(at: URL(fileURLWithPath: ended.result.uri))
+        XCTAssertEqual(Double(try XCTUnwrap(stored.postProcessing).edgeThreshold), edge, accuracy: 1e-6)
+
+        request.validation.path = ""
+        do {
+            _ = try await client.train(request)
+            XCTFail("expected an error")
+        } catch {
+            XCTAssertEqual(error.status, .invalidArgument)
+            XCTAssertTrue(error.message.contains("tune_post_processing"), error.message)
+        }
     }
 
     func testBadRequestsNameTheProblem() async throws {

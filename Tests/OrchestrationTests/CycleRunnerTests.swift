@@ -148,6 +148,18 @@ final class CycleRunnerTests: XCTestCase {
             XCTAssertEqual(error, .invalidPlan("cycles must be at least 1"))
         }
     }
+
+    func testPlanOfAnEarlierVersionKeepsItsBehaviour() throws {
+        // A plan stored before label-free post-processing tuning existed does not start tuning
+        // when resumed; every other missing key takes its default.
+        let old = try JSONDecoder().decode(CyclePlan.self, from: Data(#"{"cycles": 3}"#.utf8))
+        XCTAssertEqual(old.cycles, 3)
+        XCTAssertEqual(old.postProcessingValidationCount, 0)
+        XCTAssertEqual(old.syntheticCount, CyclePlan().syntheticCount)
+        XCTAssertEqual(CyclePlan().postProcessingValidationCount, 30)
+        let current = try JSONDecoder().decode(CyclePlan.self, from: try JSONEncoder().encode(CyclePlan()))
+        XCTAssertEqual(current, CyclePlan())
+    }
 }
 
 final class CropSelectorTests: XCTestCase {

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import HoVerNet
 import HoVerNetService
 import Imaging
 import Interactive
@@ -58,6 +59,7 @@ class LiveServicesTestCase: XCTestCase {
         plan.cropSize = 128
         plan.syntheticCount = 4
         plan.mixSyntheticLimit = 4
+        plan.postProcessingValidationCount = 2
         // Steps, not minutes: the test does the same work however loaded the machine is.
         plan.budgets.unit = .steps
         plan.budgets.refinerMinutes = 3
@@ -133,8 +135,12 @@ final class CycleWithServicesTests: LiveServicesTestCase {
 
         // Every dataset and model is recorded by digest, with what made it.
         let kinds = Set(try project.artifacts().map(\.kind))
-        XCTAssertEqual(kinds, ["synthetic-dataset", "refiner-model", "refined-dataset", "interactive-model", "hovernet-model",
-                               "training-mix"])
+        XCTAssertEqual(kinds, ["synthetic-dataset", "synthetic-validation-dataset", "refiner-model", "refined-dataset",
+                               "refined-validation-dataset", "interactive-model", "hovernet-model", "training-mix"])
+        // Every HoVerNet model's post-processing was tuned on the refined synthetic validation pairs.
+        for model in try project.artifacts() where model.kind == "hovernet-model" {
+            XCTAssertNotNil(try Checkpoint.info(at: URL(fileURLWithPath: model.path)).postProcessing, model.path)
+        }
         for artifact in try project.artifacts() {
             XCTAssertEqual(artifact.sha256.count, 64)
             XCTAssertGreaterThan(artifact.sizeBytes, 0, artifact.kind)

@@ -89,6 +89,11 @@ public nonisolated struct Annotator_V1_HoVerNetTrainRequest: Sendable {
   /// Validate (and keep the best checkpoint) every this many steps; 0 = default.
   public var validationEvery: UInt32 = 0
 
+  /// After training, choose the model's post-processing parameters (NP threshold, marker
+  /// threshold, minimum area) on the validation set and store them in the model file.
+  /// Needs `validation`; with synthetic validation pairs this needs no human mask.
+  public var tunePostProcessing: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -194,7 +199,7 @@ nonisolated extension Annotator_V1_DatasetRef: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Annotator_V1_HoVerNetTrainRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HoVerNetTrainRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}data\0\u{1}validation\0\u{1}steps\0\u{1}minutes\0\u{3}init_model\0\u{1}seed\0\u{3}configuration_json\0\u{3}patch_size\0\u{3}batch_size\0\u{3}validation_every\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}data\0\u{1}validation\0\u{1}steps\0\u{1}minutes\0\u{3}init_model\0\u{1}seed\0\u{3}configuration_json\0\u{3}patch_size\0\u{3}batch_size\0\u{3}validation_every\0\u{3}tune_post_processing\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -212,6 +217,7 @@ nonisolated extension Annotator_V1_HoVerNetTrainRequest: SwiftProtobuf.Message, 
       case 8: try { try decoder.decodeSingularUInt32Field(value: &self.patchSize) }()
       case 9: try { try decoder.decodeSingularUInt32Field(value: &self.batchSize) }()
       case 10: try { try decoder.decodeSingularUInt32Field(value: &self.validationEvery) }()
+      case 11: try { try decoder.decodeSingularBoolField(value: &self.tunePostProcessing) }()
       default: break
       }
     }
@@ -252,6 +258,9 @@ nonisolated extension Annotator_V1_HoVerNetTrainRequest: SwiftProtobuf.Message, 
     if self.validationEvery != 0 {
       try visitor.visitSingularUInt32Field(value: self.validationEvery, fieldNumber: 10)
     }
+    if self.tunePostProcessing != false {
+      try visitor.visitSingularBoolField(value: self.tunePostProcessing, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -266,6 +275,7 @@ nonisolated extension Annotator_V1_HoVerNetTrainRequest: SwiftProtobuf.Message, 
     if lhs.patchSize != rhs.patchSize {return false}
     if lhs.batchSize != rhs.batchSize {return false}
     if lhs.validationEvery != rhs.validationEvery {return false}
+    if lhs.tunePostProcessing != rhs.tunePostProcessing {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

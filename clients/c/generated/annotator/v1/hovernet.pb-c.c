@@ -225,7 +225,7 @@ const ProtobufCMessageDescriptor annotator__v1__dataset_ref__descriptor =
   (ProtobufCMessageInit) annotator__v1__dataset_ref__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor annotator__v1__ho_ver_net_train_request__field_descriptors[10] =
+static const ProtobufCFieldDescriptor annotator__v1__ho_ver_net_train_request__field_descriptors[11] =
 {
   {
     "data",
@@ -347,6 +347,18 @@ static const ProtobufCFieldDescriptor annotator__v1__ho_ver_net_train_request__f
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "tune_post_processing",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__HoVerNetTrainRequest, tune_post_processing),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned annotator__v1__ho_ver_net_train_request__field_indices_by_name[] = {
   8,   /* field[8] = batch_size */
@@ -357,13 +369,14 @@ static const unsigned annotator__v1__ho_ver_net_train_request__field_indices_by_
   7,   /* field[7] = patch_size */
   5,   /* field[5] = seed */
   2,   /* field[2] = steps */
+  10,   /* field[10] = tune_post_processing */
   1,   /* field[1] = validation */
   9,   /* field[9] = validation_every */
 };
 static const ProtobufCIntRange annotator__v1__ho_ver_net_train_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor annotator__v1__ho_ver_net_train_request__descriptor =
 {
@@ -373,7 +386,7 @@ const ProtobufCMessageDescriptor annotator__v1__ho_ver_net_train_request__descri
   "Annotator__V1__HoVerNetTrainRequest",
   "annotator.v1",
   sizeof(Annotator__V1__HoVerNetTrainRequest),
-  10,
+  11,
   annotator__v1__ho_ver_net_train_request__field_descriptors,
   annotator__v1__ho_ver_net_train_request__field_indices_by_name,
   1,  annotator__v1__ho_ver_net_train_request__number_ranges,

@@ -75,10 +75,16 @@ struct  Annotator__V1__HoVerNetTrainRequest
    * Validate (and keep the best checkpoint) every this many steps; 0 = default.
    */
   uint32_t validation_every;
+  /*
+   * After training, choose the model's post-processing parameters (NP threshold, marker
+   * threshold, minimum area) on the validation set and store them in the model file.
+   * Needs `validation`; with synthetic validation pairs this needs no human mask.
+   */
+  protobuf_c_boolean tune_post_processing;
 };
 #define ANNOTATOR__V1__HO_VER_NET_TRAIN_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&annotator__v1__ho_ver_net_train_request__descriptor) \
-    , NULL, NULL, 0, 0, NULL, 0, (char *)protobuf_c_empty_string, 0, 0, 0 }
+    , NULL, NULL, 0, 0, NULL, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
 
 
 /*
