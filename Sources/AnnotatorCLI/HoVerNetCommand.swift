@@ -212,7 +212,7 @@ struct HoVerNetInfer: AsyncParsableCommand {
     @Option(help: "Marker (edge) threshold of the post-processing (default: the model's tuned value, else 0.4).")
     var edgeThreshold: Float?
 
-    @Option(help: "Smallest object and marker kept, pixels (default: the model's tuned value, else 10).")
+    @Option(help: "Smallest object and marker kept, pixels (default: the model's tuned value, else 30).")
     var minArea: Int?
 
     @Flag(help: "Print a JSON summary.")

@@ -14,8 +14,8 @@ public enum PostProcessingTuning {
         public var instances: Int
     }
 
-    /// The default search: foreground thresholds × marker (edge) thresholds × minimum areas,
-    /// the reference parameters among them.
+    /// The default search: foreground thresholds × marker (edge) thresholds × minimum areas
+    /// (the reference's 10 and our default 30).
     public static func grid(foreground: [Float] = [0.4, 0.5, 0.6], edge: [Float] = [0.3, 0.4, 0.5, 0.6, 0.7],
                             minimumArea: [Int] = [10, 30]) -> [PostProcessor.Parameters] {
         var candidates: [PostProcessor.Parameters] = []

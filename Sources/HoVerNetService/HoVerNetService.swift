@@ -118,7 +118,11 @@ public final class HoVerNetService: Sendable {
             if tune, summary.stopReason != .cancelled, let validation {
                 job.report(step: summary.steps, totalSteps: summary.steps, loss: Double(summary.finalLoss),
                            message: "tuning post-processing on \(validation.pairs.count) validation image(s)", metrics: [:])
-                let results = try PostProcessingTuning.evaluate(try HoVerNetSegmenter(modelFile: output), on: validation)
+                // Thresholds only: validation pairs may be synthetic, and made pairs have no
+                // debris to teach the minimum area, which keeps its default.
+                let results = try PostProcessingTuning.evaluate(
+                    try HoVerNetSegmenter(modelFile: output), on: validation,
+                    candidates: PostProcessingTuning.grid(minimumArea: [PostProcessor.Parameters().minimumObjectArea]))
                 if let best = results.first {
                     try Checkpoint.setPostProcessing(best.parameters, in: output)
                     metrics["postprocessing_foreground_threshold"] = Double(best.parameters.foregroundThreshold)

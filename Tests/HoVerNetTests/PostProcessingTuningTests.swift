@@ -7,7 +7,7 @@ final class PostProcessingTuningTests: XCTestCase {
     func testGridHoldsTheReferenceAndResultsComeBestFirst() throws {
         let grid = PostProcessingTuning.grid()
         XCTAssertEqual(grid.count, 30)
-        XCTAssertTrue(grid.contains(PostProcessor.Parameters()), "the reference parameters are a candidate")
+        XCTAssertTrue(grid.contains(PostProcessor.Parameters()), "the default parameters are a candidate")
         let segmenter = HoVerNetSegmenter(model: try HoVerNetModel(configuration: tinyConfiguration, seed: 2),
                                           tiling: TilingOptions(maximumTile: 64, margin: 8))
         let validation = try syntheticSet(count: 2, size: 32, seed: 5)
