@@ -149,10 +149,8 @@ struct HoVerNetTrain: AsyncParsableCommand {
             }
         })
         if tune, let validation, let output = summary.output {
-            let segmenter = try HoVerNetSegmenter(modelFile: output)
             Console.note("hovernet: tuning post-processing on \(validation.names.count) validation image(s)")
-            if let best = try PostProcessingTuning.evaluate(segmenter, on: validation).first {
-                try Checkpoint.setPostProcessing(best.parameters, in: output)
+            if let best = try PostProcessingTuning.tune(modelFile: output, on: validation).first {
                 Console.note(String(format: "hovernet: post-processing foreground %.2f, edge %.2f, min area %d (validation Dice %.4f AJI %.4f PQ %.4f)",
                                     best.parameters.foregroundThreshold, best.parameters.edgeThreshold, best.parameters.minimumObjectArea,
                                     best.scores.dice, best.scores.aji, best.scores.pq))

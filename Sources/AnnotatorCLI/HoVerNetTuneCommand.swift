@@ -58,10 +58,9 @@ struct HoVerNetTune: AsyncParsableCommand {
                                                    edge: try Self.numbers(edge, "--edge"),
                                                    minimumArea: try Self.numbers(minArea, "--min-area").map { Int($0) })
         let url = URL(fileURLWithPath: model)
-        let segmenter = try HoVerNetSegmenter(modelFile: url)
-        let current = segmenter.postProcessor.parameters
+        let current = try Checkpoint.info(at: url).postProcessing ?? PostProcessor.Parameters()
         Console.note("tune: \(candidates.count) candidate(s) on \(validation.names.joined(separator: " "))")
-        let results = try PostProcessingTuning.evaluate(segmenter, on: validation, candidates: candidates) { done, total in
+        let results = try PostProcessingTuning.tune(modelFile: url, on: validation, candidates: candidates, write: write) { done, total in
             if done % 5 == 0 || done == total { Console.note("tune: \(done)/\(total)") }
         }
         if json {
@@ -83,7 +82,6 @@ struct HoVerNetTune: AsyncParsableCommand {
             }
         }
         if write, let best = results.first {
-            try Checkpoint.setPostProcessing(best.parameters, in: url)
             Console.note(String(format: "tune: wrote foreground %.2f, edge %.2f, min area %d into %@", best.parameters.foregroundThreshold,
                                 best.parameters.edgeThreshold, best.parameters.minimumObjectArea, model))
         }

@@ -11,6 +11,8 @@ public struct CheckpointInfo: Sendable, Equatable {
     public var step: Int
     /// Free-form facts of the run (validation scores, seed, data folder...).
     public var notes: [String: String]
+    /// Adam's step count when the file is a resume file with the optimiser's moments.
+    public var optimizerSteps: Int?
 
     /// Post-processing parameters tuned for this model (`hovernet tune --write`), if any.
     public var postProcessing: PostProcessor.Parameters? {
@@ -75,7 +77,8 @@ public enum Checkpoint {
         for key in [formatKey, "architecture", "configuration", "parameters", "gflops_per_256x256", "step", optimizerStepsKey] { notes[key] = nil }
         return CheckpointInfo(configuration: configuration, parameters: Int(metadata["parameters"] ?? "") ?? 0,
                               gflopsPer256: Double(metadata["gflops_per_256x256"] ?? "") ?? 0,
-                              step: Int(metadata["step"] ?? "") ?? 0, notes: notes)
+                              step: Int(metadata["step"] ?? "") ?? 0, notes: notes,
+                              optimizerSteps: metadata[optimizerStepsKey].flatMap(Int.init))
     }
 
     /// A model of the file's own architecture with its weights.
@@ -102,7 +105,7 @@ public enum Checkpoint {
         }
         let tensors: [String: Tensor]
         do { tensors = try SafeTensors.load(url) } catch { throw .learning(error) }
-        let optimizer = try readMetadata(url)[optimizerStepsKey].flatMap(Int.init).flatMap { AdamState(tensors: tensors, steps: $0) }
+        let optimizer = info.optimizerSteps.flatMap { AdamState(tensors: tensors, steps: $0) }
         let weights = tensors.filter { !$0.key.hasPrefix(AdamState.tensorPrefix) }
         do { try model.load(weights) } catch { throw .learning(error) }
         return (info, optimizer)
@@ -113,17 +116,18 @@ public enum Checkpoint {
     public static func setPostProcessing(_ parameters: PostProcessor.Parameters, in url: URL) throws(HoVerNetError) {
         let (model, info) = try load(url)
         var notes = info.notes
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        notes[postProcessingKey] = String(decoding: (try? encoder.encode(parameters)) ?? Data(), as: UTF8.self)
+        notes[postProcessingKey] = sortedJSON(parameters)
         try save(model, to: url, step: info.step, notes: notes)
     }
 
-    static func configurationJSON(_ configuration: HoVerNetConfiguration) -> String {
+    static func configurationJSON(_ configuration: HoVerNetConfiguration) -> String { sortedJSON(configuration) }
+
+    /// Metadata values are JSON with sorted keys (stable bytes, stable digests).
+    static func sortedJSON(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        // Encoding a struct of ints cannot fail.
-        return String(decoding: try! encoder.encode(configuration), as: UTF8.self)
+        // Encoding structs of numbers cannot fail.
+        return String(decoding: try! encoder.encode(value), as: UTF8.self)
     }
 
     /// The `__metadata__` object of a safetensors file (the engine's decoder skips it).

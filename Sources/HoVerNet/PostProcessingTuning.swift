@@ -1,5 +1,5 @@
+import Foundation
 import Imaging
-import Metrics
 
 /// Chooses post-processing parameters for a trained model on labelled validation images:
 /// the network runs once per image, then every candidate parameter set is applied to the
@@ -44,26 +44,25 @@ public enum PostProcessingTuning {
         var results: [Result] = []
         for (index, parameters) in candidates.enumerated() {
             let processor = PostProcessor(parameters: parameters)
-            var dice = 0.0, aji = 0.0, pq = 0.0, uncertainty = 0.0, instances = 0
-            for (pair, prediction) in zip(set.pairs, predictions) {
-                let labels = try processor.instances(probability: prediction.probability, horizontal: prediction.horizontal,
-                                                     vertical: prediction.vertical)
-                let scores: SegmentationScores
-                do {
-                    scores = try SegmentationMetrics.evaluate(groundTruth: pair.labels, prediction: labels)
-                } catch {
-                    throw .metrics("\(error)")
-                }
-                dice += scores.dice1; aji += scores.aji; pq += scores.pq
-                uncertainty += prediction.meanEntropy
-                instances += labels.instanceIDs.count
+            var labels: [(labels: LabelMap, uncertainty: Double)] = []
+            for prediction in predictions {
+                labels.append((try processor.instances(probability: prediction.probability, horizontal: prediction.horizontal,
+                                                       vertical: prediction.vertical), prediction.meanEntropy))
             }
-            let n = Double(set.pairs.count)
-            results.append(Result(parameters: parameters,
-                                  scores: ValidationScores(dice: dice / n, aji: aji / n, pq: pq / n, uncertainty: uncertainty / n),
-                                  instances: instances))
+            results.append(Result(parameters: parameters, scores: try ValidationScores.mean(over: set, labels),
+                                  instances: labels.reduce(0) { $0 + $1.labels.instanceIDs.count }))
             progress(index + 1, candidates.count)
         }
         return results.sorted { $0.scores.score > $1.scores.score }
+    }
+
+    /// Scores the candidates for the model in `modelFile` and, when `write`, stores the best
+    /// in that file (`Checkpoint.setPostProcessing`). Returns every result, best first.
+    @discardableResult
+    public static func tune(modelFile: URL, on set: TrainingSet, candidates: [PostProcessor.Parameters] = grid(),
+                            write: Bool = true, progress: (Int, Int) -> Void = { _, _ in }) throws(HoVerNetError) -> [Result] {
+        let results = try evaluate(try HoVerNetSegmenter(modelFile: modelFile), on: set, candidates: candidates, progress: progress)
+        if write, let best = results.first { try Checkpoint.setPostProcessing(best.parameters, in: modelFile) }
+        return results
     }
 }

@@ -147,19 +147,11 @@ public enum HoVerNetTrainer {
 
     /// Image-wise mean Dice, AJI and PQ of the segmenter on a labelled set.
     public static func evaluate(_ segmenter: HoVerNetSegmenter, on set: TrainingSet) throws(HoVerNetError) -> ValidationScores {
-        var dice = 0.0, aji = 0.0, pq = 0.0, uncertainty = 0.0
+        var results: [(labels: LabelMap, uncertainty: Double)] = []
         for pair in set.pairs {
             let result = try segmenter.segment(pair.image)
-            let scores: SegmentationScores
-            do {
-                scores = try SegmentationMetrics.evaluate(groundTruth: pair.labels, prediction: result.labels)
-            } catch {
-                throw .metrics("\(error)")
-            }
-            dice += scores.dice1; aji += scores.aji; pq += scores.pq
-            uncertainty += result.uncertainty
+            results.append((result.labels, result.uncertainty))
         }
-        let n = Double(set.pairs.count)
-        return ValidationScores(dice: dice / n, aji: aji / n, pq: pq / n, uncertainty: uncertainty / n)
+        return try ValidationScores.mean(over: set, results)
     }
 }

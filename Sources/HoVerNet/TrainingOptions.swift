@@ -1,4 +1,6 @@
 import Foundation
+import Imaging
+import Metrics
 
 /// How long and how to train. Budgets: `steps`, `minutes`, or both (whichever ends first);
 /// at least one is required. With `minutes` alone the cosine schedule follows elapsed time.
@@ -59,6 +61,23 @@ public struct ValidationScores: Sendable, Equatable, Codable {
     public var uncertainty: Double
     /// What "best" maximises: the mean of Dice, AJI and PQ.
     public var score: Double { (dice + aji + pq) / 3 }
+
+    /// Image-wise means of predictions `results[i]` against `set.pairs[i]`'s labels.
+    static func mean(over set: TrainingSet, _ results: [(labels: LabelMap, uncertainty: Double)]) throws(HoVerNetError) -> ValidationScores {
+        var dice = 0.0, aji = 0.0, pq = 0.0, uncertainty = 0.0
+        for (pair, result) in zip(set.pairs, results) {
+            let scores: SegmentationScores
+            do {
+                scores = try SegmentationMetrics.evaluate(groundTruth: pair.labels, prediction: result.labels)
+            } catch {
+                throw .metrics("\(error)")
+            }
+            dice += scores.dice1; aji += scores.aji; pq += scores.pq
+            uncertainty += result.uncertainty
+        }
+        let n = Double(set.pairs.count)
+        return ValidationScores(dice: dice / n, aji: aji / n, pq: pq / n, uncertainty: uncertainty / n)
+    }
 }
 
 /// One progress report: after every step, and after every validation.

@@ -120,11 +120,10 @@ public final class HoVerNetService: Sendable {
                            message: "tuning post-processing on \(validation.pairs.count) validation image(s)", metrics: [:])
                 // Thresholds only: validation pairs may be synthetic, and made pairs have no
                 // debris to teach the minimum area, which keeps its default.
-                let results = try PostProcessingTuning.evaluate(
-                    try HoVerNetSegmenter(modelFile: output), on: validation,
+                let results = try PostProcessingTuning.tune(
+                    modelFile: output, on: validation,
                     candidates: PostProcessingTuning.grid(minimumArea: [PostProcessor.Parameters().minimumObjectArea]))
                 if let best = results.first {
-                    try Checkpoint.setPostProcessing(best.parameters, in: output)
                     metrics["postprocessing_foreground_threshold"] = Double(best.parameters.foregroundThreshold)
                     metrics["postprocessing_edge_threshold"] = Double(best.parameters.edgeThreshold)
                     metrics["postprocessing_min_area"] = Double(best.parameters.minimumObjectArea)

@@ -147,6 +147,18 @@ private extension Tensor {
 }
 
 extension Adam {
+    /// Why `state` cannot be restored here (other parameter count or sizes), or nil.
+    func mismatch(_ state: AdamState) -> String? {
+        guard state.firstMoments.count == moments.count, state.secondMoments.count == moments.count else {
+            return "state has \(state.firstMoments.count) parameters, the optimiser \(moments.count)"
+        }
+        for (index, (m, v)) in moments.enumerated()
+        where state.firstMoments[index].count != m.count || state.secondMoments[index].count != v.count {
+            return "parameter \(index) has \(m.count) values, the state \(state.firstMoments[index].count)"
+        }
+        return nil
+    }
+
     /// A copy of the running state.
     public var state: AdamState {
         AdamState(steps: steps, firstMoments: moments.map(\.0.values), secondMoments: moments.map(\.1.values))
@@ -155,13 +167,7 @@ extension Adam {
     /// Continues from `state`; refuses one of other parameters (count or sizes) before
     /// changing anything.
     public func restore(_ state: AdamState) throws(LearningError) {
-        guard state.firstMoments.count == moments.count, state.secondMoments.count == moments.count else {
-            throw .invalidArgument(op: "Adam.restore", detail: "state has \(state.firstMoments.count) parameters, the optimiser \(moments.count)")
-        }
-        for (index, (m, v)) in moments.enumerated()
-        where state.firstMoments[index].count != m.count || state.secondMoments[index].count != v.count {
-            throw .invalidArgument(op: "Adam.restore", detail: "parameter \(index) has \(m.count) values, the state \(state.firstMoments[index].count)")
-        }
+        if let mismatch = mismatch(state) { throw .invalidArgument(op: "Adam.restore", detail: mismatch) }
         for (index, (m, v)) in moments.enumerated() {
             for i in 0..<m.count { m.data[i] = state.firstMoments[index][i]; v.data[i] = state.secondMoments[index][i] }
         }
@@ -204,10 +210,7 @@ public enum OptimizerSidecar {
             states[name] = state
         }
         // All or none: check every state fits before restoring any.
-        for (name, optimizer) in optimizers {
-            guard let state = states[name], state.firstMoments.count == optimizer.parameters.count,
-                  zip(state.firstMoments, optimizer.parameters).allSatisfy({ $0.count == $1.count }) else { return false }
-        }
+        guard optimizers.allSatisfy({ name, optimizer in states[name].map { optimizer.mismatch($0) == nil } ?? false }) else { return false }
         for (name, optimizer) in optimizers { try? optimizer.restore(states[name]!) }
         return true
     }
