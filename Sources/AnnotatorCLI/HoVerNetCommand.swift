@@ -72,6 +72,12 @@ struct HoVerNetTrain: AsyncParsableCommand {
     @Option(help: "HED jitter: ± shift of each stain density (rgb2hed units; nuclei are ~0.05).")
     var hedShift = AugmentationOptions().hedShift
 
+    @Option(help: "RGB jitter: ± relative brightness, contrast, saturation, comma-separated (torchvision ColorJitter; 0 = off).")
+    var colorJitter = "0,0,0"
+
+    @Option(help: "Loss weights: NP cross-entropy, NP Dice, HV MSE, HV gradient-MSE, comma-separated.")
+    var lossWeights = { let w = LossWeights(); return "\(w.crossEntropy),\(w.dice),\(w.mse),\(w.msge)" }()
+
     @Option(help: "Encoder widths, comma-separated (architecture).")
     var widths = HoVerNetConfiguration().widths.map(String.init).joined(separator: ",")
 
@@ -125,6 +131,10 @@ struct HoVerNetTrain: AsyncParsableCommand {
         options.augmentation.elasticProbability = elastic
         options.augmentation.hedScale = hedScale
         options.augmentation.hedShift = hedShift
+        let jitter = try Self.numbers(colorJitter, option: "--color-jitter", count: 3)
+        (options.augmentation.brightness, options.augmentation.contrast, options.augmentation.saturation) = (jitter[0], jitter[1], jitter[2])
+        let weights = try Self.numbers(lossWeights, option: "--loss-weights", count: 4)
+        options.lossWeights = LossWeights(crossEntropy: weights[0], dice: weights[1], mse: weights[2], msge: weights[3])
         options.initialModel = self.`init`.map { URL(fileURLWithPath: $0) }
         options.resume = resume.map { URL(fileURLWithPath: $0) }
         Console.note("hovernet: \(train.pairs.count) training image(s)"
@@ -171,6 +181,15 @@ struct HoVerNetTrain: AsyncParsableCommand {
                 + (summary.best.map { String(format: "; best validation at step %d: Dice %.4f AJI %.4f PQ %.4f", summary.bestStep ?? 0, $0.dice, $0.aji, $0.pq) } ?? "")
                 + " → \(summary.output?.path ?? "(nothing written)")")
         }
+    }
+
+    /// `count` comma-separated non-negative numbers.
+    static func numbers(_ text: String, option: String, count: Int) throws -> [Float] {
+        let values = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+        guard values.count == count, values.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+            throw CLIError("\(option): expected \(count) comma-separated non-negative numbers, got '\(text)'")
+        }
+        return values.map { $0! }
     }
 
     static func clock(_ seconds: Double) -> String {

@@ -277,6 +277,8 @@ struct PredictorTuning: ParsableArguments {
     var fbrsRadius: Double?
     @Option(help: "Probability threshold of the mask.")
     var threshold: Float?
+    @Flag(inversion: .prefixedNo, help: "Keep only the mask's parts connected to a positive click.")
+    var clickedComponentsOnly = PredictorOptions().clickedComponentsOnly
 
     func options() -> PredictorOptions {
         var options = PredictorOptions()
@@ -286,6 +288,7 @@ struct PredictorTuning: ParsableArguments {
         if let fbrsLambda { options.fbrs.regularization = fbrsLambda }
         if let fbrsRadius { options.fbrs.clickRadius = fbrsRadius }
         if let threshold { options.threshold = threshold }
+        options.clickedComponentsOnly = clickedComponentsOnly
         return options
     }
 }

@@ -85,6 +85,11 @@ public struct AugmentationOptions: Codable, Sendable, Equatable {
     public var elasticProbability: Double = 0
     public var elasticAlpha: Double = 20
     public var elasticSigma: Double = 5
+    /// RGB brightness / contrast / saturation jitter: each factor uniform in 1 ± the range
+    /// (torchvision's `ColorJitter`; 0 = off).
+    public var brightness: Float = 0
+    public var contrast: Float = 0
+    public var saturation: Float = 0
 
     public init() {}
 }
@@ -139,6 +144,11 @@ struct PatchSampler {
         if augmentation.hedScale > 0 || augmentation.hedShift > 0 {
             let factors = HEDJitter.Factors.random(scaleRange: augmentation.hedScale, shiftRange: augmentation.hedShift, using: &generator)
             result.image = HEDJitter.apply(result.image, factors)
+        }
+        if augmentation.brightness > 0 || augmentation.contrast > 0 || augmentation.saturation > 0 {
+            let factors = RGBJitter.Factors.random(brightness: augmentation.brightness, contrast: augmentation.contrast,
+                                                   saturation: augmentation.saturation, using: &generator)
+            result.image = RGBJitter.apply(result.image, factors)
         }
         return result
     }

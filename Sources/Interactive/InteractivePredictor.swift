@@ -15,6 +15,9 @@ public struct PredictorOptions: Sendable, Equatable {
     public var fbrs = FeatureBRS()
     /// Probability above which a pixel belongs to the object.
     public var threshold: Float = 0.5
+    /// Keep only the parts of the mask connected (8-neighbourhood) to a positive click: a
+    /// click names one nucleus, so islands elsewhere in the window are a neighbour's pixels.
+    public var clickedComponentsOnly = true
 
     public init() {}
 }

@@ -46,7 +46,40 @@ public final class InteractiveSession {
     public var canRedo: Bool { !redoStack.isEmpty }
 
     public var currentMask: Mask {
-        current.probabilities.mask(imageWidth: image.width, imageHeight: image.height, threshold: predictor.options.threshold)
+        let p = current.probabilities, threshold = predictor.options.threshold
+        guard predictor.options.clickedComponentsOnly, !p.isEmpty else {
+            return p.mask(imageWidth: image.width, imageHeight: image.height, threshold: threshold)
+        }
+        // Components are found in the object's rectangle only: per click the cost follows
+        // the windows, not the image.
+        var local = Mask(width: p.width, height: p.height, repeating: false)
+        for ly in 0..<p.height {
+            for lx in 0..<p.width where p.probability(x: lx + p.x, y: ly + p.y) > threshold { local[lx, ly] = true }
+        }
+        let clicks = current.clicks.compactMap { click -> Click? in
+            let lx = click.x - p.x, ly = click.y - p.y
+            guard lx >= 0, ly >= 0, lx < p.width, ly < p.height else { return nil }
+            return Click(x: lx, y: ly, positive: click.positive)
+        }
+        local = Self.components(of: local, touching: clicks)
+        var mask = Mask(width: image.width, height: image.height, repeating: false)
+        for ly in 0..<p.height {
+            for lx in 0..<p.width where local[lx, ly] { mask[lx + p.x, ly + p.y] = true }
+        }
+        return mask
+    }
+
+    /// The connected parts of `mask` that hold a positive click (all of it when no positive
+    /// click lands inside it, so a mask the clicks miss is not erased).
+    static func components(of mask: Mask, touching clicks: [Click]) -> Mask {
+        let labels = ConnectedComponents.label(mask)
+        let kept = Set(clicks.filter(\.positive).map { labels[$0.x, $0.y] }.filter { $0 != 0 })
+        guard !kept.isEmpty else { return mask }
+        var result = mask
+        for index in 0..<result.count where result.storage[index] && !kept.contains(labels.storage[index]) {
+            result.storage[index] = false
+        }
+        return result
     }
 
     public var currentProbabilities: ObjectProbabilities { current.probabilities }
@@ -73,12 +106,12 @@ public final class InteractiveSession {
         current = next
         let mask = currentMask
         var area = 0, total: Float = 0
-        let p = current.probabilities, threshold = predictor.options.threshold
+        let p = current.probabilities
         // Only the rectangle the object's windows covered can hold mask pixels.
         for py in p.y..<(p.y + p.height) {
-            for px in p.x..<(p.x + p.width) {
-                let value = p.probability(x: px, y: py)
-                if value > threshold { area += 1; total += value }
+            for px in p.x..<(p.x + p.width) where mask[px, py] {
+                area += 1
+                total += p.probability(x: px, y: py)
             }
         }
         return ClickOutcome(mask: mask, area: area, meanProbability: area > 0 ? total / Float(area) : 0,

@@ -143,6 +143,27 @@ final class ProcessingTests: XCTestCase {
         XCTAssertThrowsError(try LabeledImage(image: pair.image, labels: LabelMap(width: 3, height: 16, repeating: 0)))
     }
 
+    func testRGBJitterIdentityBrightnessAndSaturation() throws {
+        let image = try RGBImage(width: 2, height: 1, pixels: [200, 100, 50, 20, 40, 60])
+        XCTAssertEqual(RGBJitter.apply(image, RGBJitter.Factors()), image)
+        let brighter = RGBJitter.apply(image, RGBJitter.Factors(brightness: 1.2))
+        XCTAssertEqual(brighter.pixels, [240, 120, 60, 24, 48, 72])
+        let saturated = RGBJitter.apply(image, RGBJitter.Factors(brightness: 2))
+        XCTAssertEqual(saturated.pixels[0], 255, "values clamp at 255")
+        let gray = RGBJitter.apply(image, RGBJitter.Factors(saturation: 0))
+        XCTAssertEqual(gray.pixels[0], gray.pixels[1])
+        XCTAssertEqual(gray.pixels[1], gray.pixels[2])
+        let luma: Float = 0.299 * 200 + 0.587 * 100 + 0.114 * 50
+        XCTAssertEqual(Int(gray.pixels[0]), Int(luma.rounded()))
+        let flat = RGBJitter.apply(image, RGBJitter.Factors(contrast: 0))
+        XCTAssertEqual(flat.pixels[0...2], flat.pixels[3...5], "contrast 0 leaves the mean luma everywhere")
+        var generator = SeededGenerator(seed: 3)
+        let factors = RGBJitter.Factors.random(brightness: 0.1, contrast: 0.2, saturation: 0.3, using: &generator)
+        XCTAssertEqual(factors.brightness, 1, accuracy: 0.1)
+        XCTAssertEqual(factors.contrast, 1, accuracy: 0.2)
+        XCTAssertEqual(factors.saturation, 1, accuracy: 0.3)
+    }
+
     func testHEDJitterIdentityAndDirection() throws {
         let image = try RGBImage(width: 2, height: 1, pixels: [120, 60, 160, 200, 120, 180])
         XCTAssertEqual(HEDJitter.apply(image, HEDJitter.Factors()), image)

@@ -61,3 +61,18 @@ final class SessionTests: XCTestCase {
         XCTAssertThrowsError(try session.adoptInstances(LabelMap(width: 3, height: 3, repeating: 0)))
     }
 }
+
+final class ClickedComponentsTests: XCTestCase {
+    /// Two blobs; a positive click on one keeps it and drops the other; no click inside
+    /// leaves the mask whole.
+    func testOnlyComponentsHoldingAPositiveClickAreKept() throws {
+        var mask = Mask(width: 10, height: 4, repeating: false)
+        for y in 1...2 { for x in 1...2 { mask[x, y] = true }; for x in 6...8 { mask[x, y] = true } }
+        let kept = InteractiveSession.components(of: mask, touching: [Click(x: 7, y: 1, positive: true), Click(x: 1, y: 1, positive: false)])
+        XCTAssertEqual(kept.storage.filter { $0 }.count, 6)
+        XCTAssertTrue(kept[8, 2])
+        XCTAssertFalse(kept[1, 1])
+        let missed = InteractiveSession.components(of: mask, touching: [Click(x: 4, y: 3, positive: true)])
+        XCTAssertEqual(missed, mask)
+    }
+}
