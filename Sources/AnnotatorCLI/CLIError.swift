@@ -12,12 +12,17 @@ struct CLIError: Error, CustomStringConvertible {
 
 /// Prints machine-readable output: one JSON object.
 enum JSONOutput {
-    static func print<Value: Encodable>(_ value: Value) throws {
+    /// The JSON this tool prints: sorted keys, indented.
+    static func encoded<Value: Encodable>(_ value: Value) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let data = try encoder.encode(value)
+        return try encoder.encode(value)
+    }
+
+    static func print<Value: Encodable>(_ value: Value) throws {
+        let data = try encoded(value)
         FileHandle.standardOutput.write(data)
         FileHandle.standardOutput.write(Data("\n".utf8))
     }

@@ -73,10 +73,13 @@ struct HoVerNetTrain: AsyncParsableCommand {
     var hedShift = AugmentationOptions().hedShift
 
     @Option(help: "RGB jitter: ± relative brightness, contrast, saturation, comma-separated (torchvision ColorJitter; 0 = off).")
-    var colorJitter = "0,0,0"
+    var colorJitter = { let a = AugmentationOptions(); return "\(a.brightness),\(a.contrast),\(a.saturation)" }()
 
     @Option(help: "Loss weights: NP cross-entropy, NP Dice, HV MSE, HV gradient-MSE, comma-separated.")
     var lossWeights = { let w = LossWeights(); return "\(w.crossEntropy),\(w.dice),\(w.mse),\(w.msge)" }()
+
+    @Option(help: "Nuclear type classes including background (adds an NC head trained on the folder's type_maps/; 0 = none).")
+    var types = HoVerNetConfiguration().typeClasses
 
     @Option(help: "Encoder widths, comma-separated (architecture).")
     var widths = HoVerNetConfiguration().widths.map(String.init).joined(separator: ",")
@@ -108,6 +111,7 @@ struct HoVerNetTrain: AsyncParsableCommand {
             guard let value = Int($0.trimmingCharacters(in: .whitespaces)) else { throw CLIError("--widths: '\($0)' is not a number") }
             return value
         }
+        configuration.typeClasses = types
         if let endpoint {
             try await trainRemotely(endpoint: endpoint, configuration: configuration)
             return
@@ -205,7 +209,9 @@ struct HoVerNetInfer: AsyncParsableCommand {
         abstract: "Segment every image of a folder with a HoVer-Net model.",
         discussion: """
         Writes OUT/<name>.png (16-bit label maps) and prints each image's uncertainty (mean NP \
-        entropy in bits); score with `annotator metrics --gt DIR --pred OUT`.
+        entropy in bits); score with `annotator metrics --gt DIR --pred OUT`. A model with an \
+        NC head (trained with --types) also writes OUT/<name>.types.json: each nucleus's type \
+        by instance id.
         """)
 
     @Option(help: "Model file (.safetensors) written by `hovernet train`.")
@@ -245,13 +251,16 @@ struct HoVerNetInfer: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let segment: (RGBImage, String) async throws -> (labels: LabelMap, uncertainty: Double)
+        let segment: (RGBImage, String) async throws -> (labels: LabelMap, uncertainty: Double, types: [UInt32: UInt8]?)
         var remote: RPCClient?
         if let endpoint {
             let rpc = try RPCClient(endpoint: endpoint)
             remote = rpc
             let reference = try RemoteModels.reference(forFile: model, kind: "hovernet-model")
-            segment = { image, name in try await HoVerNetClient(rpc: rpc).infer(image, name: name, model: reference) }
+            segment = { image, name in
+                let result = try await HoVerNetClient(rpc: rpc).infer(image, name: name, model: reference)
+                return (result.labels, result.uncertainty, result.types.isEmpty ? nil : result.types)
+            }
         } else {
             let segmenter = try HoVerNetSegmenter(modelFile: URL(fileURLWithPath: model),
                                                   tiling: TilingOptions(maximumTile: tile, margin: margin))
@@ -260,7 +269,7 @@ struct HoVerNetInfer: AsyncParsableCommand {
             if let minArea { segmenter.postProcessor.parameters.minimumObjectArea = minArea }
             segment = { image, _ in
                 let result = try segmenter.segment(image)
-                return (result.labels, result.uncertainty)
+                return (result.labels, result.uncertainty, result.instanceTypes)
             }
         }
         defer { remote?.close() }
@@ -277,6 +286,10 @@ struct HoVerNetInfer: AsyncParsableCommand {
             let result = try await segment(try ImageFiles.readRGB(file), name)
             let seconds = (ContinuousClock.now - began).milliseconds / 1000
             try ImageFiles.writeLabelMap(result.labels, to: output.appendingPathComponent(name + ".png"))
+            if let types = result.types {
+                let table = Dictionary(uniqueKeysWithValues: types.map { (String($0.key), Int($0.value)) })
+                try JSONOutput.encoded(table).write(to: output.appendingPathComponent(name + ".types.json"), options: .atomic)
+            }
             let entry = Entry(name: name, nuclei: result.labels.instanceIDs.count, uncertainty: result.uncertainty, seconds: seconds)
             entries.append(entry)
             if !json { print(String(format: "%@\t%d nuclei\tuncertainty %.4f\t%.2f s", name, entry.nuclei, entry.uncertainty, seconds)) }

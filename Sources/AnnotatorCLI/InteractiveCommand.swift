@@ -103,6 +103,12 @@ struct InteractiveEval: AsyncParsableCommand {
     struct Output: Encodable {
         var nuclei: Int, fbrs: Bool
         var noc85, noc90, miou_at_1, miou_at_3, miou_at_5, failed85_fraction, spc_ms, p50_ms, p99_ms: Double
+        var by_area: [AreaOutput]
+    }
+
+    struct AreaOutput: Encodable {
+        var min_area: Int, max_area: Int?, nuclei: Int
+        var noc85, noc90, miou_at_1: Double
     }
 
     func run() async throws {
@@ -122,13 +128,22 @@ struct InteractiveEval: AsyncParsableCommand {
         }
         let output = Output(nuclei: report.nuclei, fbrs: !noFbrs, noc85: report.noc85, noc90: report.noc90, miou_at_1: report.miouAt1,
                             miou_at_3: report.miouAt3, miou_at_5: report.miouAt5, failed85_fraction: report.failed85Fraction,
-                            spc_ms: report.spcMs, p50_ms: report.p50Ms, p99_ms: report.p99Ms)
+                            spc_ms: report.spcMs, p50_ms: report.p50Ms, p99_ms: report.p99Ms,
+                            by_area: report.byArea.map {
+                                AreaOutput(min_area: $0.minimumArea, max_area: $0.maximumArea, nuclei: $0.nuclei,
+                                           noc85: $0.noc85, noc90: $0.noc90, miou_at_1: $0.miouAt1)
+                            })
         if json {
             try JSONOutput.print(output)
         } else {
             print(String(format: "%d nuclei, f-BRS %@: NoC@85 %.2f  NoC@90 %.2f  mIoU@1/3/5 %.3f/%.3f/%.3f  failed@85 %.1f%%  %.1f ms/click (p50 %.1f, p99 %.1f)",
                          report.nuclei, noFbrs ? "off" : "on", report.noc85, report.noc90, report.miouAt1, report.miouAt3,
                          report.miouAt5, report.failed85Fraction * 100, report.spcMs, report.p50Ms, report.p99Ms))
+            for group in report.byArea {
+                let range = group.maximumArea.map { "\(group.minimumArea)–\($0) px" } ?? "\(group.minimumArea)+ px"
+                print(String(format: "  area %@: %d nuclei, NoC@85 %.2f  NoC@90 %.2f  mIoU@1 %.3f",
+                             range, group.nuclei, group.noc85, group.noc90, group.miouAt1))
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Imaging
 import Learning
@@ -45,6 +46,10 @@ public struct HoVerNetSegmentation: Sendable {
     public var labels: LabelMap
     public var uncertainty: Double
     public var prediction: HoVerNetPrediction
+    /// Each nucleus's type (majority of its pixels' NC classes) when the model has an NC head.
+    public var instanceTypes: [UInt32: UInt8]? {
+        prediction.types.map { InstanceTypes.majority(labels: labels, types: $0) }
+    }
 }
 
 /// Runs a trained model over images of any size: tiles with overlapping margins, keeps each

@@ -20,6 +20,14 @@ public enum HoVerNetTrainer {
         guard options.patchSize % multiple == 0 else {
             throw .invalidConfiguration("patch size \(options.patchSize) must be a multiple of \(multiple) for \(configuration.widths.count) levels")
         }
+        if configuration.typeClasses > 0 {
+            guard data.instanceTypes != nil else {
+                throw .invalidConfiguration("the model has an NC head (\(configuration.typeClasses) type classes) but the training data has no type_maps/")
+            }
+            guard data.typeClasses <= configuration.typeClasses else {
+                throw .invalidConfiguration("the type maps hold \(data.typeClasses) classes (0…\(data.typeClasses - 1)) but the NC head has \(configuration.typeClasses)")
+            }
+        }
         let model = try HoVerNetModel(configuration: configuration, seed: options.seed)
         var firstStep = 0
         let optimizer = Adam(parameters: model.parameters(), learningRate: options.learningRate)
@@ -117,7 +125,7 @@ public enum HoVerNetTrainer {
             if let budgetSeconds, elapsed() >= budgetSeconds { stopReason = .time; break }
             if isCancelled() { stopReason = .cancelled; break }
             model.setTraining(true)
-            let (input, targets) = try sampler.batch(options.batchSize, using: &generator)
+            let (input, targets) = try sampler.batch(options.batchSize, typeClasses: configuration.typeClasses, using: &generator)
             do {
                 let output = try model.heads(input)
                 let (loss, terms) = try HoVerLoss.compute(output, targets, weights: options.lossWeights)

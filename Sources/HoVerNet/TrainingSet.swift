@@ -10,34 +10,55 @@ public struct TrainingSet: Sendable {
     public var names: [String]
     public var pairs: [LabeledImage]
     public var weights: [Double]
+    /// The type of each nucleus (by instance id) per sample, for models with an NC head;
+    /// nil when the data has no types.
+    public var instanceTypes: [[UInt32: UInt8]]?
 
-    public init(pairs: [LabeledImage], names: [String]? = nil, weights: [Double]? = nil) throws(HoVerNetError) {
+    public init(pairs: [LabeledImage], names: [String]? = nil, weights: [Double]? = nil,
+                instanceTypes: [[UInt32: UInt8]]? = nil) throws(HoVerNetError) {
         guard !pairs.isEmpty else { throw .emptyDataset("no (image, label map) pairs") }
         if let weights {
             guard weights.count == pairs.count, weights.allSatisfy({ $0.isFinite && $0 >= 0 }), weights.contains(where: { $0 > 0 }) else {
                 throw .invalidInput("need one finite, non-negative weight per sample, not all zero")
             }
         }
+        if let instanceTypes, instanceTypes.count != pairs.count {
+            throw .invalidInput("need one type table per sample (\(instanceTypes.count) for \(pairs.count) samples)")
+        }
         guard pairs.allSatisfy({ $0.image.width > 0 && $0.image.height > 0 }) else { throw .invalidInput("a sample image is empty") }
         self.pairs = pairs
         self.names = names ?? pairs.indices.map { "sample\($0)" }
         self.weights = weights ?? Array(repeating: 1, count: pairs.count)
+        self.instanceTypes = instanceTypes
     }
 
-    /// Every pair of a folder dataset; `weights` by sample name (missing names weigh 1).
+    /// Every pair of a folder dataset; `weights` by sample name (missing names weigh 1);
+    /// nuclear types from `type_maps/` when the folder has one.
     public init(folder: FolderDataset, weights: [String: Double]? = nil) throws(HoVerNetError) {
         var pairs: [LabeledImage] = []
+        var types: [[UInt32: UInt8]]? = folder.hasTypeMaps ? [] : nil
         for sample in folder.samples where sample.mask != nil {
-            do { pairs.append(try folder.load(sample)) } catch { throw .dataset(error) }
+            do {
+                let pair = try folder.load(sample)
+                pairs.append(pair)
+                if types != nil { types!.append(try folder.instanceTypes(sample, labels: pair.labels)) }
+            } catch {
+                throw .dataset(error)
+            }
         }
         guard !pairs.isEmpty else { throw .emptyDataset("\(folder.root.path) has no image with a label map") }
         let names = folder.samples.filter { $0.mask != nil }.map(\.name)
-        try self.init(pairs: pairs, names: names, weights: weights.map { table in names.map { table[$0] ?? 1 } })
+        try self.init(pairs: pairs, names: names, weights: weights.map { table in names.map { table[$0] ?? 1 } }, instanceTypes: types)
     }
 
-    /// Opens `folder` (images/ + instance_masks/) and loads every pair, weighted by
-    /// `weights`, else by the folder's `weights.json` (`SampleWeights`) unless
-    /// `sampleWeightsFile` is false, else uniformly.
+    /// Classes of the type maps (background included): one more than the largest type.
+    public var typeClasses: Int {
+        (instanceTypes?.flatMap(\.values).max()).map { Int($0) + 1 } ?? 0
+    }
+
+    /// Opens `folder` (images/ + instance_masks/, optionally type_maps/) and loads every
+    /// pair, weighted by `weights`, else by the folder's `weights.json` (`SampleWeights`)
+    /// unless `sampleWeightsFile` is false, else uniformly.
     public static func load(folder: URL, weights: [String: Double]? = nil, sampleWeightsFile: Bool = true) throws(HoVerNetError) -> TrainingSet {
         let dataset: FolderDataset
         var table = weights
@@ -64,8 +85,11 @@ public struct TrainingSet: Sendable {
     /// Splits off the samples at `indices` (e.g. a held-out validation split).
     public func split(holdingOut indices: Set<Int>) throws(HoVerNetError) -> (train: TrainingSet, heldOut: TrainingSet) {
         let keep = pairs.indices.filter { !indices.contains($0) }, out = pairs.indices.filter { indices.contains($0) }
-        return (try TrainingSet(pairs: keep.map { pairs[$0] }, names: keep.map { names[$0] }, weights: keep.map { weights[$0] }),
-                try TrainingSet(pairs: out.map { pairs[$0] }, names: out.map { names[$0] }, weights: out.map { weights[$0] }))
+        func subset(_ indices: [Int]) throws(HoVerNetError) -> TrainingSet {
+            try TrainingSet(pairs: indices.map { pairs[$0] }, names: indices.map { names[$0] }, weights: indices.map { weights[$0] },
+                            instanceTypes: instanceTypes.map { types in indices.map { types[$0] } })
+        }
+        return (try subset(keep), try subset(out))
     }
 }
 
@@ -86,10 +110,13 @@ public struct AugmentationOptions: Codable, Sendable, Equatable {
     public var elasticAlpha: Double = 20
     public var elasticSigma: Double = 5
     /// RGB brightness / contrast / saturation jitter: each factor uniform in 1 ± the range
-    /// (torchvision's `ColorJitter`; 0 = off).
-    public var brightness: Float = 0
-    public var contrast: Float = 0
-    public var saturation: Float = 0
+    /// (torchvision's `ColorJitter`; 0 = off). On held-out MoNuSeg training images it scored
+    /// level with HED jitter alone (350 steps: Dice 0.738 vs 0.737, AJI 0.367 vs 0.360, PQ
+    /// 0.334 vs 0.348); it is on because other sites' scanners differ in exposure and colour
+    /// more than these images do.
+    public var brightness: Float = 0.2
+    public var contrast: Float = 0.2
+    public var saturation: Float = 0.2
 
     public init() {}
 }
@@ -118,8 +145,9 @@ struct PatchSampler {
 
     /// One random patch: crop (images smaller than the patch are padded with white glass
     /// and background labels), flips/rotations, elastic, colour jitter.
-    func patch<G: RandomNumberGenerator>(using generator: inout G) -> LabeledImage {
-        let pair = set.pairs[sampleIndex(using: &generator)]
+    func patch<G: RandomNumberGenerator>(using generator: inout G) -> (patch: LabeledImage, sample: Int) {
+        let sample = sampleIndex(using: &generator)
+        let pair = set.pairs[sample]
         let size = patchSize, width = pair.image.width, height = pair.image.height
         let x0 = width > size ? Int.random(in: 0...(width - size), using: &generator) : 0
         let y0 = height > size ? Int.random(in: 0...(height - size), using: &generator) : 0
@@ -150,13 +178,24 @@ struct PatchSampler {
                                                    saturation: augmentation.saturation, using: &generator)
             result.image = RGBJitter.apply(result.image, factors)
         }
-        return result
+        return (result, sample)
     }
 
-    /// A batch: input [N, S, S, 3] in 0...1 and its targets.
-    func batch<G: RandomNumberGenerator>(_ count: Int, using generator: inout G) throws(HoVerNetError) -> (Tensor, TargetBatch) {
-        let patches = (0..<count).map { _ in patch(using: &generator) }
-        return (Self.input(patches.map(\.image)), try HoVerLoss.targets(patches.map { LabelMapTargets($0.labels, minimumArea: minimumArea) }))
+    /// A batch: input [N, S, S, 3] in 0...1 and its targets (with NC targets when the set
+    /// has types and `typeClasses` > 0).
+    func batch<G: RandomNumberGenerator>(_ count: Int, typeClasses: Int = 0,
+                                         using generator: inout G) throws(HoVerNetError) -> (Tensor, TargetBatch) {
+        let drawn = (0..<count).map { _ in patch(using: &generator) }
+        let targets = drawn.map { LabelMapTargets($0.patch.labels, minimumArea: minimumArea) }
+        var types: [[UInt8]]?
+        if typeClasses > 0, let tables = set.instanceTypes {
+            // Geometric augmentations move instance ids with their pixels, so each pixel's
+            // type is its nucleus's type.
+            types = drawn.map { item in
+                item.patch.labels.storage.map { id -> UInt8 in id == 0 ? 0 : (tables[item.sample][id] ?? 0) }
+            }
+        }
+        return (Self.input(drawn.map { $0.patch.image }), try HoVerLoss.targets(targets, types: types, typeClasses: typeClasses))
     }
 
     static func input(_ images: [RGBImage]) -> Tensor {

@@ -163,6 +163,7 @@ public final class HoVerNetService: Sendable {
         response.instances = Annotator_V1_LabelMap(segmentation.labels, name: request.image.name)
         response.uncertainty = segmentation.uncertainty
         response.instanceCount = UInt32(segmentation.labels.instanceIDs.count)
+        response.instanceTypes = segmentation.instanceTypes?.mapValues { UInt32($0) } ?? [:]
         response.seconds = (ContinuousClock.now - started).inSeconds
         return response
     }

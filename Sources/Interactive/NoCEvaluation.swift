@@ -44,6 +44,36 @@ public struct NoCReport: Sendable, Codable {
     public var p50Ms: Double
     public var p99Ms: Double
     public var perNucleus: [NucleusResult]
+    /// The same figures per nucleus size, smallest first.
+    public var byArea: [AreaGroup]
+}
+
+/// NoC figures of the nuclei whose area (pixels) lies in `minimumArea..<maximumArea`:
+/// small nuclei are where one pixel of boundary costs the most IoU.
+public struct AreaGroup: Sendable, Codable, Equatable {
+    public var minimumArea: Int
+    /// nil: no upper bound.
+    public var maximumArea: Int?
+    public var nuclei: Int
+    public var noc85: Double
+    public var noc90: Double
+    public var miouAt1: Double
+
+    /// Area bounds of the groups: under 100 px (≲ 11 px across), 100–200, 200–400, 400+.
+    public static let bounds = [0, 100, 200, 400]
+
+    static func groups(_ results: [NucleusResult]) -> [AreaGroup] {
+        bounds.indices.compactMap { index in
+            let low = bounds[index], high = index + 1 < bounds.count ? bounds[index + 1] : nil
+            let members = results.filter { result in result.area >= low && (high.map { result.area < $0 } ?? true) }
+            guard !members.isEmpty else { return nil }
+            let n = Double(members.count)
+            return AreaGroup(minimumArea: low, maximumArea: high, nuclei: members.count,
+                             noc85: members.map { Double($0.noc85) }.reduce(0, +) / n,
+                             noc90: members.map { Double($0.noc90) }.reduce(0, +) / n,
+                             miouAt1: members.map { $0.ious.first ?? 0 }.reduce(0, +) / n)
+        }
+    }
 }
 
 public enum NoCEvaluation {
@@ -125,6 +155,6 @@ public enum NoCEvaluation {
                          miouAt5: mean { $0.ious[min(4, $0.ious.count - 1)] },
                          failed85Fraction: mean { ($0.ious.max() ?? 0) >= 0.85 ? 0 : 1 },
                          spcMs: sorted.isEmpty ? 0 : sorted.reduce(0, +) / Double(sorted.count), p50Ms: percentile(0.5),
-                         p99Ms: percentile(0.99), perNucleus: results)
+                         p99Ms: percentile(0.99), perNucleus: results, byArea: AreaGroup.groups(results))
     }
 }

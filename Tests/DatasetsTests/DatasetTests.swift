@@ -49,6 +49,32 @@ final class DatasetTests: XCTestCase {
         XCTAssertThrowsError(try FolderDataset(root: root.appendingPathComponent("nope")))
     }
 
+    func testInstanceTypesTakeEachNucleusMajorityTypeAndBadTypeMapsAreNamed() throws {
+        let root = TestPaths.temporaryDirectory("type-maps")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let pair = try labeledImage(width: 16, height: 14)
+        try FolderDataset.write(pair, name: "a", to: root)
+        let dataset = try FolderDataset(root: root)
+        XCTAssertFalse(dataset.hasTypeMaps)
+        // Nucleus 3 is mostly type 2 with a corner of type 1; nucleus 7 is type 1 on some
+        // pixels and background on the rest; nucleus 9 has no typed pixel.
+        var types = LabelMap(width: 16, height: 14, repeating: 0)
+        for y in 2..<6 { for x in 2..<7 { types[x, y] = x == 2 ? 1 : 2 } }
+        types[9, 8] = 1
+        try FileManager.default.createDirectory(at: dataset.typeFolder, withIntermediateDirectories: true)
+        try ImageFiles.writeLabelMap(types, to: dataset.typeFolder.appendingPathComponent("a.png"))
+        XCTAssertTrue(dataset.hasTypeMaps)
+        XCTAssertEqual(try dataset.instanceTypes(dataset.samples[0], labels: pair.labels), [3: 2, 7: 1, 9: 0])
+        // A type map of the wrong size, then none at all.
+        try ImageFiles.writeLabelMap(LabelMap(width: 4, height: 4, repeating: 0), to: dataset.typeFolder.appendingPathComponent("a.png"))
+        XCTAssertThrowsError(try dataset.instanceTypes(dataset.samples[0], labels: pair.labels)) { error in
+            guard case let .sizeMismatch(name, _, _) = error as? DatasetError else { return XCTFail("\(error)") }
+            XCTAssertEqual(name, "a (type map)")
+        }
+        try FileManager.default.removeItem(at: dataset.typeFolder.appendingPathComponent("a.png"))
+        XCTAssertThrowsError(try dataset.instanceTypes(dataset.samples[0], labels: pair.labels))
+    }
+
     func testSampleWeightsRoundTripAndBadFilesAreNamed() throws {
         let folder = TestPaths.temporaryDirectory("sample-weights")
         defer { try? FileManager.default.removeItem(at: folder) }

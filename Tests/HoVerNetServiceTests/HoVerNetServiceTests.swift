@@ -50,10 +50,43 @@ final class HoVerNetServiceTests: XCTestCase {
             in: URL(fileURLWithPath: sample).appendingPathComponent("images")).first))
         var model = Annotator_V1_ArtifactRef()
         model.sha256 = ended.result.sha256
-        let (labels, uncertainty) = try await client.infer(image, model: model)
+        let (labels, uncertainty, types) = try await client.infer(image, model: model)
         XCTAssertEqual(labels.width, image.width)
         XCTAssertEqual(labels.height, image.height)
         XCTAssertTrue(uncertainty >= 0 && uncertainty <= 1)
+        XCTAssertTrue(types.isEmpty, "a model without an NC head names no types")
+    }
+
+    /// A folder with type_maps/ trains the NC head of a model that has one, and Infer names
+    /// each nucleus's type.
+    func testTypedDataTrainsTheNCHeadAndInferNamesTypes() async throws {
+        let folder = TestPaths.temporaryDirectory("hovernet-typed")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: sample), to: folder.appendingPathComponent("data"))
+        let data = folder.appendingPathComponent("data")
+        let typeMaps = data.appendingPathComponent("type_maps")
+        try FileManager.default.createDirectory(at: typeMaps, withIntermediateDirectories: true)
+        for mask in try ImageFiles.listImages(in: data.appendingPathComponent("instance_masks")) {
+            var types = try ImageFiles.readLabelMap(mask)
+            for index in 0..<types.count where types.storage[index] != 0 { types.storage[index] = types.storage[index] % 2 + 1 }
+            try ImageFiles.writeLabelMap(types, to: typeMaps.appendingPathComponent(mask.lastPathComponent))
+        }
+        var request = Annotator_V1_HoVerNetTrainRequest()
+        request.data.path = data.path
+        request.steps = 1
+        request.patchSize = 64
+        request.batchSize = 2
+        request.configurationJson = #"{"widths":[8,16],"encoderConvs":1,"decoderConvs":1,"headWidth":8,"typeClasses":3}"#
+        let started = try await client.train(request)
+        let ended = try await client.jobs.wait(started.jobID, every: .milliseconds(50))
+        XCTAssertEqual(ended.state, .succeeded, ended.message)
+
+        let image = try ImageFiles.readRGB(try XCTUnwrap(ImageFiles.listImages(in: data.appendingPathComponent("images")).first))
+        var model = Annotator_V1_ArtifactRef()
+        model.sha256 = ended.result.sha256
+        let (labels, _, types) = try await client.infer(image, model: model)
+        XCTAssertEqual(Set(types.keys), Set(labels.instanceIDs))
+        XCTAssertTrue(types.values.allSatisfy { $0 < 3 })
     }
 
     func testTrainingTunesPostProcessingOnTheValidationSet() async throws {

@@ -56,6 +56,41 @@ final class TrainingTests: XCTestCase {
         XCTAssertThrowsError(try HoVerNetTrainer.train(configuration: HoVerNetConfiguration(widths: [4, 8, 8]), data: data, options: warm))
     }
 
+    /// A model with an NC head learns from per-nucleus types and names each predicted nucleus.
+    func testTypedDataTrainsTheNCHeadAndInferenceNamesTypes() throws {
+        var data = try syntheticSet(count: 2, size: 32, seed: 7)
+        data.instanceTypes = data.pairs.map { pair in
+            Dictionary(uniqueKeysWithValues: pair.labels.instanceIDs.map { ($0, UInt8($0 % 2 == 0 ? 2 : 1)) })
+        }
+        XCTAssertEqual(data.typeClasses, 3)
+        var configuration = tinyConfiguration
+        configuration.typeClasses = 3
+        var reports: [TrainingProgress] = []
+        let summary = try HoVerNetTrainer.train(configuration: configuration, data: data, options: options(steps: 2),
+                                                progress: { reports.append($0) })
+        XCTAssertEqual(summary.steps, 2)
+        let terms = try XCTUnwrap(reports.last { $0.event == .step }?.terms)
+        XCTAssertGreaterThan(terms.typeCrossEntropy, 0)
+        XCTAssertGreaterThan(terms.typeDice, 0)
+
+        // Types beyond the head's classes, and an NC head without typed data, are refused.
+        configuration.typeClasses = 2
+        XCTAssertThrowsError(try HoVerNetTrainer.train(configuration: configuration, data: data, options: options(steps: 1)))
+        configuration.typeClasses = 3
+        data.instanceTypes = nil
+        XCTAssertThrowsError(try HoVerNetTrainer.train(configuration: configuration, data: data, options: options(steps: 1))) { error in
+            XCTAssertTrue("\(error)".contains("type_maps"), "\(error)")
+        }
+
+        let segmenter = HoVerNetSegmenter(model: try HoVerNetModel(configuration: configuration, seed: 3),
+                                          tiling: TilingOptions(maximumTile: 64, margin: 8))
+        segmenter.postProcessor.parameters.foregroundThreshold = 0
+        let result = try segmenter.segment(data.pairs[0].image)
+        let types = try XCTUnwrap(result.instanceTypes)
+        XCTAssertEqual(Set(types.keys), Set(result.labels.instanceIDs))
+        XCTAssertTrue(types.values.allSatisfy { $0 < 3 })
+    }
+
     func testSameSeedSameRun() throws {
         let data = try syntheticSet(count: 2, size: 32, seed: 3)
         func losses() throws -> [Float] {

@@ -72,5 +72,20 @@ final class TrainingTests: XCTestCase {
         XCTAssertTrue((1...3).contains(report.noc85.rounded()))
         XCTAssertTrue((0...1).contains(report.miouAt1))
         XCTAssertTrue(report.perNucleus.allSatisfy { $0.ious.count == 3 && $0.clicks >= 1 })
+        XCTAssertEqual(report.byArea.map(\.nuclei).reduce(0, +), 5, "every nucleus falls in one area group")
+    }
+
+    func testAreaGroupsSplitBySizeAndAverage() {
+        func result(area: Int, noc85: Int, iou: Double) -> NucleusResult {
+            NucleusResult(image: "i", id: 1, area: area, ious: [iou], noc85: noc85, noc90: noc85 + 1, clicks: 1, seconds: 0)
+        }
+        let groups = AreaGroup.groups([result(area: 50, noc85: 4, iou: 0.5), result(area: 99, noc85: 2, iou: 0.7),
+                                       result(area: 450, noc85: 1, iou: 0.9)])
+        XCTAssertEqual(groups.map(\.minimumArea), [0, 400], "empty groups are left out")
+        XCTAssertEqual(groups[0].nuclei, 2)
+        XCTAssertEqual(groups[0].noc85, 3)
+        XCTAssertEqual(groups[0].miouAt1, 0.6, accuracy: 1e-12)
+        XCTAssertNil(groups[1].maximumArea)
+        XCTAssertEqual(groups[1].noc90, 2)
     }
 }

@@ -156,6 +156,10 @@ public nonisolated struct Annotator_V1_HoVerNetInferResponse: Sendable {
 
   public var seconds: Double = 0
 
+  /// Each nucleus's type (majority of its pixels' NC classes) by instance id, when the model
+  /// has an NC head; empty otherwise.
+  public var instanceTypes: Dictionary<UInt32,UInt32> = [:]
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -322,7 +326,7 @@ nonisolated extension Annotator_V1_HoVerNetInferRequest: SwiftProtobuf.Message, 
 
 nonisolated extension Annotator_V1_HoVerNetInferResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HoVerNetInferResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}instances\0\u{1}uncertainty\0\u{3}instance_count\0\u{1}seconds\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}instances\0\u{1}uncertainty\0\u{3}instance_count\0\u{1}seconds\0\u{3}instance_types\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -334,6 +338,7 @@ nonisolated extension Annotator_V1_HoVerNetInferResponse: SwiftProtobuf.Message,
       case 2: try { try decoder.decodeSingularDoubleField(value: &self.uncertainty) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.instanceCount) }()
       case 4: try { try decoder.decodeSingularDoubleField(value: &self.seconds) }()
+      case 5: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufUInt32,SwiftProtobuf.ProtobufUInt32>.self, value: &self.instanceTypes) }()
       default: break
       }
     }
@@ -356,6 +361,9 @@ nonisolated extension Annotator_V1_HoVerNetInferResponse: SwiftProtobuf.Message,
     if self.seconds.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.seconds, fieldNumber: 4)
     }
+    if !self.instanceTypes.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufUInt32,SwiftProtobuf.ProtobufUInt32>.self, value: self.instanceTypes, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -364,6 +372,7 @@ nonisolated extension Annotator_V1_HoVerNetInferResponse: SwiftProtobuf.Message,
     if lhs.uncertainty != rhs.uncertainty {return false}
     if lhs.instanceCount != rhs.instanceCount {return false}
     if lhs.seconds != rhs.seconds {return false}
+    if lhs.instanceTypes != rhs.instanceTypes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

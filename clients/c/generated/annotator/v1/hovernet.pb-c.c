@@ -142,6 +142,12 @@ void   annotator__v1__ho_ver_net_infer_request__free_unpacked
   assert(message->base.descriptor == &annotator__v1__ho_ver_net_infer_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   annotator__v1__ho_ver_net_infer_response__instance_types_entry__init
+                     (Annotator__V1__HoVerNetInferResponse__InstanceTypesEntry         *message)
+{
+  static const Annotator__V1__HoVerNetInferResponse__InstanceTypesEntry init_value = ANNOTATOR__V1__HO_VER_NET_INFER_RESPONSE__INSTANCE_TYPES_ENTRY__INIT;
+  *message = init_value;
+}
 void   annotator__v1__ho_ver_net_infer_response__init
                      (Annotator__V1__HoVerNetInferResponse         *message)
 {
@@ -444,7 +450,58 @@ const ProtobufCMessageDescriptor annotator__v1__ho_ver_net_infer_request__descri
   (ProtobufCMessageInit) annotator__v1__ho_ver_net_infer_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor annotator__v1__ho_ver_net_infer_response__field_descriptors[4] =
+static const ProtobufCFieldDescriptor annotator__v1__ho_ver_net_infer_response__instance_types_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__HoVerNetInferResponse__InstanceTypesEntry, key),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__HoVerNetInferResponse__InstanceTypesEntry, value),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned annotator__v1__ho_ver_net_infer_response__instance_types_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange annotator__v1__ho_ver_net_infer_response__instance_types_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor annotator__v1__ho_ver_net_infer_response__instance_types_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "annotator.v1.HoVerNetInferResponse.InstanceTypesEntry",
+  "InstanceTypesEntry",
+  "Annotator__V1__HoVerNetInferResponse__InstanceTypesEntry",
+  "annotator.v1",
+  sizeof(Annotator__V1__HoVerNetInferResponse__InstanceTypesEntry),
+  2,
+  annotator__v1__ho_ver_net_infer_response__instance_types_entry__field_descriptors,
+  annotator__v1__ho_ver_net_infer_response__instance_types_entry__field_indices_by_name,
+  1,  annotator__v1__ho_ver_net_infer_response__instance_types_entry__number_ranges,
+  (ProtobufCMessageInit) annotator__v1__ho_ver_net_infer_response__instance_types_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor annotator__v1__ho_ver_net_infer_response__field_descriptors[5] =
 {
   {
     "instances",
@@ -494,9 +551,22 @@ static const ProtobufCFieldDescriptor annotator__v1__ho_ver_net_infer_response__
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "instance_types",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Annotator__V1__HoVerNetInferResponse, n_instance_types),
+    offsetof(Annotator__V1__HoVerNetInferResponse, instance_types),
+    &annotator__v1__ho_ver_net_infer_response__instance_types_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned annotator__v1__ho_ver_net_infer_response__field_indices_by_name[] = {
   2,   /* field[2] = instance_count */
+  4,   /* field[4] = instance_types */
   0,   /* field[0] = instances */
   3,   /* field[3] = seconds */
   1,   /* field[1] = uncertainty */
@@ -504,7 +574,7 @@ static const unsigned annotator__v1__ho_ver_net_infer_response__field_indices_by
 static const ProtobufCIntRange annotator__v1__ho_ver_net_infer_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor annotator__v1__ho_ver_net_infer_response__descriptor =
 {
@@ -514,7 +584,7 @@ const ProtobufCMessageDescriptor annotator__v1__ho_ver_net_infer_response__descr
   "Annotator__V1__HoVerNetInferResponse",
   "annotator.v1",
   sizeof(Annotator__V1__HoVerNetInferResponse),
-  4,
+  5,
   annotator__v1__ho_ver_net_infer_response__field_descriptors,
   annotator__v1__ho_ver_net_infer_response__field_indices_by_name,
   1,  annotator__v1__ho_ver_net_infer_response__number_ranges,

@@ -20,6 +20,7 @@ typedef struct Annotator__V1__DatasetRef Annotator__V1__DatasetRef;
 typedef struct Annotator__V1__HoVerNetTrainRequest Annotator__V1__HoVerNetTrainRequest;
 typedef struct Annotator__V1__HoVerNetInferRequest Annotator__V1__HoVerNetInferRequest;
 typedef struct Annotator__V1__HoVerNetInferResponse Annotator__V1__HoVerNetInferResponse;
+typedef struct Annotator__V1__HoVerNetInferResponse__InstanceTypesEntry Annotator__V1__HoVerNetInferResponse__InstanceTypesEntry;
 
 
 /* --- enums --- */
@@ -101,6 +102,17 @@ struct  Annotator__V1__HoVerNetInferRequest
     , NULL, NULL }
 
 
+struct  Annotator__V1__HoVerNetInferResponse__InstanceTypesEntry
+{
+  ProtobufCMessage base;
+  uint32_t key;
+  uint32_t value;
+};
+#define ANNOTATOR__V1__HO_VER_NET_INFER_RESPONSE__INSTANCE_TYPES_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&annotator__v1__ho_ver_net_infer_response__instance_types_entry__descriptor) \
+    , 0, 0 }
+
+
 struct  Annotator__V1__HoVerNetInferResponse
 {
   ProtobufCMessage base;
@@ -111,10 +123,16 @@ struct  Annotator__V1__HoVerNetInferResponse
   double uncertainty;
   uint32_t instance_count;
   double seconds;
+  /*
+   * Each nucleus's type (majority of its pixels' NC classes) by instance id, when the model
+   * has an NC head; empty otherwise.
+   */
+  size_t n_instance_types;
+  Annotator__V1__HoVerNetInferResponse__InstanceTypesEntry **instance_types;
 };
 #define ANNOTATOR__V1__HO_VER_NET_INFER_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&annotator__v1__ho_ver_net_infer_response__descriptor) \
-    , NULL, 0, 0, 0 }
+    , NULL, 0, 0, 0, 0,NULL }
 
 
 /* Annotator__V1__DatasetRef methods */
@@ -174,6 +192,9 @@ Annotator__V1__HoVerNetInferRequest *
 void   annotator__v1__ho_ver_net_infer_request__free_unpacked
                      (Annotator__V1__HoVerNetInferRequest *message,
                       ProtobufCAllocator *allocator);
+/* Annotator__V1__HoVerNetInferResponse__InstanceTypesEntry methods */
+void   annotator__v1__ho_ver_net_infer_response__instance_types_entry__init
+                     (Annotator__V1__HoVerNetInferResponse__InstanceTypesEntry         *message);
 /* Annotator__V1__HoVerNetInferResponse methods */
 void   annotator__v1__ho_ver_net_infer_response__init
                      (Annotator__V1__HoVerNetInferResponse         *message);
@@ -204,6 +225,9 @@ typedef void (*Annotator__V1__HoVerNetTrainRequest_Closure)
 typedef void (*Annotator__V1__HoVerNetInferRequest_Closure)
                  (const Annotator__V1__HoVerNetInferRequest *message,
                   void *closure_data);
+typedef void (*Annotator__V1__HoVerNetInferResponse__InstanceTypesEntry_Closure)
+                 (const Annotator__V1__HoVerNetInferResponse__InstanceTypesEntry *message,
+                  void *closure_data);
 typedef void (*Annotator__V1__HoVerNetInferResponse_Closure)
                  (const Annotator__V1__HoVerNetInferResponse *message,
                   void *closure_data);
@@ -217,6 +241,7 @@ extern const ProtobufCMessageDescriptor annotator__v1__dataset_ref__descriptor;
 extern const ProtobufCMessageDescriptor annotator__v1__ho_ver_net_train_request__descriptor;
 extern const ProtobufCMessageDescriptor annotator__v1__ho_ver_net_infer_request__descriptor;
 extern const ProtobufCMessageDescriptor annotator__v1__ho_ver_net_infer_response__descriptor;
+extern const ProtobufCMessageDescriptor annotator__v1__ho_ver_net_infer_response__instance_types_entry__descriptor;
 
 PROTOBUF_C__END_DECLS
 
