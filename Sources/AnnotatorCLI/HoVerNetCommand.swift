@@ -238,6 +238,9 @@ struct HoVerNetInfer: AsyncParsableCommand {
     @Option(help: "Smallest object and marker kept, pixels (default: the model's tuned value, else 30).")
     var minArea: Int?
 
+    @Flag(help: "Test-time augmentation: average the maps over the image and its 3 mirror images (4× the time).")
+    var tta = false
+
     @Flag(help: "Print a JSON summary.")
     var json = false
 
@@ -245,8 +248,8 @@ struct HoVerNetInfer: AsyncParsableCommand {
     var endpoint: String?
 
     func validate() throws {
-        if endpoint != nil, foregroundThreshold != nil || edgeThreshold != nil || minArea != nil {
-            throw ValidationError("post-processing overrides apply in-process only; the service uses the model's own parameters")
+        if endpoint != nil, foregroundThreshold != nil || edgeThreshold != nil || minArea != nil || tta {
+            throw ValidationError("post-processing overrides and --tta apply in-process only; the service uses the model's own parameters")
         }
     }
 
@@ -267,6 +270,7 @@ struct HoVerNetInfer: AsyncParsableCommand {
             if let foregroundThreshold { segmenter.postProcessor.parameters.foregroundThreshold = foregroundThreshold }
             if let edgeThreshold { segmenter.postProcessor.parameters.edgeThreshold = edgeThreshold }
             if let minArea { segmenter.postProcessor.parameters.minimumObjectArea = minArea }
+            segmenter.flipAveraging = tta
             segment = { image, _ in
                 let result = try segmenter.segment(image)
                 return (result.labels, result.uncertainty, result.instanceTypes)

@@ -58,6 +58,9 @@ public final class HoVerNetSegmenter {
     public let model: HoVerNetModel
     public var tiling: TilingOptions
     public var postProcessor: PostProcessor
+    /// Test-time augmentation: average the maps of the image and its three mirror images
+    /// (x, y, both). Four network passes per image; off by default for that reason.
+    public var flipAveraging = false
 
     public init(model: HoVerNetModel, tiling: TilingOptions = TilingOptions(), postProcessor: PostProcessor = PostProcessor()) {
         self.model = model
@@ -79,8 +82,56 @@ public final class HoVerNetSegmenter {
         return HoVerNetSegmentation(labels: labels, uncertainty: prediction.meanEntropy, prediction: prediction)
     }
 
-    /// The network's maps for the whole image (eval mode, no gradients).
+    /// The network's maps for the whole image (eval mode, no gradients), averaged over
+    /// mirror images when `flipAveraging` is on.
     public func predict(_ image: RGBImage) throws(HoVerNetError) -> HoVerNetPrediction {
+        var result = try predictOnce(image)
+        guard flipAveraging else { return result }
+        for (mirrorX, mirrorY) in [(true, false), (false, true), (true, true)] {
+            let mirrored = try predictOnce(Self.mirror(image, x: mirrorX, y: mirrorY))
+            // Undo the mirror on the maps; an offset along a mirrored axis changes sign.
+            let probability = Self.mirror(mirrored.probability, x: mirrorX, y: mirrorY)
+            let horizontal = Self.mirror(mirrored.horizontal, x: mirrorX, y: mirrorY)
+            let vertical = Self.mirror(mirrored.vertical, x: mirrorX, y: mirrorY)
+            for i in 0..<result.probability.count {
+                result.probability.storage[i] += probability.storage[i]
+                result.horizontal.storage[i] += mirrorX ? -horizontal.storage[i] : horizontal.storage[i]
+                result.vertical.storage[i] += mirrorY ? -vertical.storage[i] : vertical.storage[i]
+            }
+        }
+        for i in 0..<result.probability.count {
+            result.probability.storage[i] /= 4
+            result.horizontal.storage[i] /= 4
+            result.vertical.storage[i] /= 4
+        }
+        return result
+    }
+
+    static func mirror<Element>(_ grid: Grid<Element>, x mirrorX: Bool, y mirrorY: Bool) -> Grid<Element> {
+        var result = grid
+        for y in 0..<grid.height {
+            let sy = mirrorY ? grid.height - 1 - y : y
+            for x in 0..<grid.width {
+                result.storage[y * grid.width + x] = grid.storage[sy * grid.width + (mirrorX ? grid.width - 1 - x : x)]
+            }
+        }
+        return result
+    }
+
+    static func mirror(_ image: RGBImage, x mirrorX: Bool, y mirrorY: Bool) -> RGBImage {
+        var result = image
+        let width = image.width
+        for y in 0..<image.height {
+            let sy = mirrorY ? image.height - 1 - y : y
+            for x in 0..<width {
+                let source = (sy * width + (mirrorX ? width - 1 - x : x)) * 3, target = (y * width + x) * 3
+                for c in 0..<3 { result.pixels[target + c] = image.pixels[source + c] }
+            }
+        }
+        return result
+    }
+
+    func predictOnce(_ image: RGBImage) throws(HoVerNetError) -> HoVerNetPrediction {
         let width = image.width, height = image.height
         guard width > 0, height > 0 else { throw .invalidInput("the image is empty (\(width)×\(height))") }
         let multiple = model.configuration.sizeMultiple

@@ -29,6 +29,28 @@ final class InferenceTests: XCTestCase {
         }
     }
 
+    /// Flip averaging commutes with mirroring the image: the maps of the mirrored image are
+    /// the mirrored maps, with the offset along the mirrored axis negated.
+    func testFlipAveragingIsMirrorEquivariant() throws {
+        let labels = disks(width: 64, height: 48, [(20, 20, 8), (44, 30, 10)])
+        let image = syntheticImage(labels, seed: 5)
+        let segmenter = HoVerNetSegmenter(model: try model(), tiling: TilingOptions(maximumTile: 128, margin: 16))
+        segmenter.flipAveraging = true
+        let plain = try segmenter.predict(image)
+        let mirrored = try segmenter.predict(HoVerNetSegmenter.mirror(image, x: true, y: false))
+        let back = HoVerNetSegmenter.mirror(mirrored.probability, x: true, y: false)
+        let backH = HoVerNetSegmenter.mirror(mirrored.horizontal, x: true, y: false)
+        let backV = HoVerNetSegmenter.mirror(mirrored.vertical, x: true, y: false)
+        for i in 0..<plain.probability.count {
+            XCTAssertEqual(plain.probability.storage[i], back.storage[i], accuracy: 1e-5)
+            XCTAssertEqual(plain.horizontal.storage[i], -backH.storage[i], accuracy: 1e-5)
+            XCTAssertEqual(plain.vertical.storage[i], backV.storage[i], accuracy: 1e-5)
+        }
+        segmenter.flipAveraging = false
+        let single = try segmenter.predict(image)
+        XCTAssertNotEqual(single.probability.storage, plain.probability.storage, "averaging changes the maps")
+    }
+
     /// Inference folds batch norm into the convs; it must equal conv → BN → ReLU.
     func testFoldedBatchNormMatchesTheUnfoldedPath() throws {
         let model = try model()
