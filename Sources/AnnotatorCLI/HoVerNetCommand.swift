@@ -187,13 +187,11 @@ struct HoVerNetTrain: AsyncParsableCommand {
         }
     }
 
-    /// `count` comma-separated non-negative numbers.
+    /// Exactly `count` comma-separated non-negative numbers (parsed as `hovernet tune` parses its lists).
     static func numbers(_ text: String, option: String, count: Int) throws -> [Float] {
-        let values = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
-        guard values.count == count, values.allSatisfy({ ($0 ?? -1) >= 0 }) else {
-            throw CLIError("\(option): expected \(count) comma-separated non-negative numbers, got '\(text)'")
-        }
-        return values.map { $0! }
+        let values = try HoVerNetTune.numbers(text, option)
+        guard values.count == count else { throw ValidationError("\(option): expected \(count) numbers, got '\(text)'") }
+        return values
     }
 
     static func clock(_ seconds: Double) -> String {

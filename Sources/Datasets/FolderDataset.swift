@@ -61,17 +61,23 @@ public struct FolderDataset: Sendable {
     public func load(_ sample: Sample) throws(DatasetError) -> LabeledImage {
         let image = try loadImage(sample)
         guard let maskURL = sample.mask else { throw .missingMask(image: sample.image.lastPathComponent, folder: maskFolder.path) }
+        let labels = try Self.readLabelMap(maskURL, width: image.width, height: image.height, name: sample.name)
+        // Sizes were just checked.
+        return try! LabeledImage(image: image, labels: labels)
+    }
+
+    /// A label map that must be `width` × `height` (a mismatch names `name`).
+    static func readLabelMap(_ url: URL, width: Int, height: Int, name: String) throws(DatasetError) -> LabelMap {
         let labels: LabelMap
         do {
-            labels = try ImageFiles.readLabelMap(maskURL)
+            labels = try ImageFiles.readLabelMap(url)
         } catch {
             throw .imaging(error)
         }
-        guard labels.width == image.width, labels.height == image.height else {
-            throw .sizeMismatch(name: sample.name, image: "\(image.width)×\(image.height)", mask: "\(labels.width)×\(labels.height)")
+        guard labels.width == width, labels.height == height else {
+            throw .sizeMismatch(name: name, image: "\(width)×\(height)", mask: "\(labels.width)×\(labels.height)")
         }
-        // Sizes were just checked.
-        return try! LabeledImage(image: image, labels: labels)
+        return labels
     }
 
     /// Writes a sample in this layout under `root` (images as PNG).

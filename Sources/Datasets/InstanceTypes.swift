@@ -18,16 +18,7 @@ extension FolderDataset {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw .missingMask(image: sample.image.lastPathComponent, folder: typeFolder.path)
         }
-        let types: LabelMap
-        do {
-            types = try ImageFiles.readLabelMap(url)
-        } catch {
-            throw .imaging(error)
-        }
-        guard types.width == labels.width, types.height == labels.height else {
-            throw .sizeMismatch(name: sample.name + " (type map)", image: "\(labels.width)×\(labels.height)",
-                                mask: "\(types.width)×\(types.height)")
-        }
+        let types = try Self.readLabelMap(url, width: labels.width, height: labels.height, name: sample.name + " (type map)")
         if let bad = types.storage.first(where: { $0 > UInt32(UInt8.max) }) {
             throw .invalidArgument("\(url.path): type \(bad) is over 255")
         }

@@ -107,28 +107,15 @@ public final class HoVerNetSegmenter {
         return result
     }
 
+    /// `grid` mirrored along x and/or y.
     static func mirror<Element>(_ grid: Grid<Element>, x mirrorX: Bool, y mirrorY: Bool) -> Grid<Element> {
-        var result = grid
-        for y in 0..<grid.height {
-            let sy = mirrorY ? grid.height - 1 - y : y
-            for x in 0..<grid.width {
-                result.storage[y * grid.width + x] = grid.storage[sy * grid.width + (mirrorX ? grid.width - 1 - x : x)]
-            }
-        }
-        return result
+        let flipped = mirrorX ? Augmentation.flipHorizontal(grid) : grid
+        return mirrorY ? Augmentation.flipVertical(flipped) : flipped
     }
 
     static func mirror(_ image: RGBImage, x mirrorX: Bool, y mirrorY: Bool) -> RGBImage {
-        var result = image
-        let width = image.width
-        for y in 0..<image.height {
-            let sy = mirrorY ? image.height - 1 - y : y
-            for x in 0..<width {
-                let source = (sy * width + (mirrorX ? width - 1 - x : x)) * 3, target = (y * width + x) * 3
-                for c in 0..<3 { result.pixels[target + c] = image.pixels[source + c] }
-            }
-        }
-        return result
+        let flipped = mirrorX ? Augmentation.flipHorizontal(image) : image
+        return mirrorY ? Augmentation.flipVertical(flipped) : flipped
     }
 
     func predictOnce(_ image: RGBImage) throws(HoVerNetError) -> HoVerNetPrediction {

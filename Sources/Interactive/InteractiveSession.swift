@@ -46,25 +46,19 @@ public final class InteractiveSession {
     public var canRedo: Bool { !redoStack.isEmpty }
 
     public var currentMask: Mask {
-        let p = current.probabilities, threshold = predictor.options.threshold
-        guard predictor.options.clickedComponentsOnly, !p.isEmpty else {
-            return p.mask(imageWidth: image.width, imageHeight: image.height, threshold: threshold)
-        }
+        let p = current.probabilities
+        var mask = p.mask(imageWidth: image.width, imageHeight: image.height, threshold: predictor.options.threshold)
+        guard predictor.options.clickedComponentsOnly, !p.isEmpty else { return mask }
         // Components are found in the object's rectangle only: per click the cost follows
         // the windows, not the image.
-        var local = Mask(width: p.width, height: p.height, repeating: false)
-        for ly in 0..<p.height {
-            for lx in 0..<p.width where p.probability(x: lx + p.x, y: ly + p.y) > threshold { local[lx, ly] = true }
-        }
         let clicks = current.clicks.compactMap { click -> Click? in
             let lx = click.x - p.x, ly = click.y - p.y
             guard lx >= 0, ly >= 0, lx < p.width, ly < p.height else { return nil }
             return Click(x: lx, y: ly, positive: click.positive)
         }
-        local = Self.components(of: local, touching: clicks)
-        var mask = Mask(width: image.width, height: image.height, repeating: false)
+        let local = Self.components(of: mask.cropped(x: p.x, y: p.y, width: p.width, height: p.height), touching: clicks)
         for ly in 0..<p.height {
-            for lx in 0..<p.width where local[lx, ly] { mask[lx + p.x, ly + p.y] = true }
+            for lx in 0..<p.width { mask[lx + p.x, ly + p.y] = local[lx, ly] }
         }
         return mask
     }

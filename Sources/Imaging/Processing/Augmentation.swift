@@ -77,12 +77,16 @@ public enum Augmentation {
         }
     }
 
+    public static func flipHorizontal(_ image: RGBImage) -> RGBImage { rgb(flipHorizontal(channels(image))) }
+
+    public static func flipVertical(_ image: RGBImage) -> RGBImage { rgb(flipVertical(channels(image))) }
+
     public static func flipHorizontal(_ pair: LabeledImage) -> LabeledImage {
-        LabeledImage(unchecked: rgb(flipHorizontal(channels(pair.image))), labels: flipHorizontal(pair.labels))
+        LabeledImage(unchecked: flipHorizontal(pair.image), labels: flipHorizontal(pair.labels))
     }
 
     public static func flipVertical(_ pair: LabeledImage) -> LabeledImage {
-        LabeledImage(unchecked: rgb(flipVertical(channels(pair.image))), labels: flipVertical(pair.labels))
+        LabeledImage(unchecked: flipVertical(pair.image), labels: flipVertical(pair.labels))
     }
 
     public static func rotate90(_ pair: LabeledImage, times k: Int) -> LabeledImage {
