@@ -12,7 +12,8 @@ struct HoVerNetTune: AsyncParsableCommand {
         AJI and PQ. --write stores the best combination in the model file; `hovernet infer`, \
         the HoVerNet service and the cycle then use it. Tune on validation images, never on \
         the images you report scores for. Use the same --hold-out as `hovernet train` to tune \
-        on the images its checkpoint was chosen on.
+        on the images its checkpoint was chosen on. --tta tunes for `hovernet infer --tta`; \
+        the model file keeps one parameter set, so write the one you will infer with.
         """)
 
     @Option(help: "Model file (.safetensors) written by `hovernet train`.")
@@ -35,6 +36,9 @@ struct HoVerNetTune: AsyncParsableCommand {
 
     @Option(help: "Minimum object areas (pixels) to try, comma-separated.")
     var minArea = "10,30"
+
+    @Flag(help: "Score with test-time flip averaging, as `hovernet infer --tta` runs.")
+    var tta = false
 
     @Flag(help: "Store the best parameters in the model file.")
     var write = false
@@ -60,7 +64,8 @@ struct HoVerNetTune: AsyncParsableCommand {
         let url = URL(fileURLWithPath: model)
         let current = try Checkpoint.info(at: url).postProcessing ?? PostProcessor.Parameters()
         Console.note("tune: \(candidates.count) candidate(s) on \(validation.names.joined(separator: " "))")
-        let results = try PostProcessingTuning.tune(modelFile: url, on: validation, candidates: candidates, write: write) { done, total in
+        let results = try PostProcessingTuning.tune(modelFile: url, on: validation, candidates: candidates,
+                                                       flipAveraging: tta, write: write) { done, total in
             if done % 5 == 0 || done == total { Console.note("tune: \(done)/\(total)") }
         }
         if json {

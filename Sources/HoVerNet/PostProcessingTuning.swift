@@ -58,10 +58,15 @@ public enum PostProcessingTuning {
 
     /// Scores the candidates for the model in `modelFile` and, when `write`, stores the best
     /// in that file (`Checkpoint.setPostProcessing`). Returns every result, best first.
+    /// `flipAveraging` tunes for test-time augmentation (`HoVerNetSegmenter.flipAveraging`),
+    /// whose averaged maps are smoother and may want other thresholds.
     @discardableResult
     public static func tune(modelFile: URL, on set: TrainingSet, candidates: [PostProcessor.Parameters] = grid(),
-                            write: Bool = true, progress: (Int, Int) -> Void = { _, _ in }) throws(HoVerNetError) -> [Result] {
-        let results = try evaluate(try HoVerNetSegmenter(modelFile: modelFile), on: set, candidates: candidates, progress: progress)
+                            flipAveraging: Bool = false, write: Bool = true,
+                            progress: (Int, Int) -> Void = { _, _ in }) throws(HoVerNetError) -> [Result] {
+        let segmenter = try HoVerNetSegmenter(modelFile: modelFile)
+        segmenter.flipAveraging = flipAveraging
+        let results = try evaluate(segmenter, on: set, candidates: candidates, progress: progress)
         if write, let best = results.first { try Checkpoint.setPostProcessing(best.parameters, in: modelFile) }
         return results
     }

@@ -13,7 +13,14 @@ public struct FeatureBRS: Sendable, Equatable {
     public var maxIterations = 20
     public var regularization = 1e-3
     /// Radius, in network pixels, of the disk around each click whose labels are enforced.
-    public var clickRadius = 1.0
+    /// 0 (the clicked pixel alone) by default, chosen on 600 MoNuSeg training nuclei with a
+    /// model trained on their masks and one trained on synthetic pairs only (NoC@85, mask
+    /// threshold 0.4): radius 1 cost the first model 0.9 clicks (5.49 against 4.64) — forcing
+    /// a disk of a 10-px nucleus's pixels to one label bends the whole mask — and saved the
+    /// second 0.6 (9.16 against 9.75); the clicked pixel alone is better over the two,
+    /// halves the time per click, and fails fewer nuclei with both (1.8 % / 8.0 % against
+    /// 5.0 % / 8.3 %).
+    public var clickRadius = 0.0
 
     public init() {}
 

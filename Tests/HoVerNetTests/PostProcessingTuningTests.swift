@@ -43,4 +43,20 @@ final class PostProcessingTuningTests: XCTestCase {
         XCTAssertEqual(reloaded.postProcessor.parameters, tuned)
         for ((name, a), (_, b)) in zip(model.stateDict(), reloaded.model.stateDict()) { XCTAssertEqual(a.values, b.values, name) }
     }
+
+    func testTuningForTestTimeAugmentationScoresTheFlipAveragedMaps() throws {
+        let folder = TestPaths.temporaryDirectory("hovernet-tune-tta")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("model.safetensors")
+        try Checkpoint.save(try HoVerNetModel(configuration: tinyConfiguration, seed: 6), to: url, step: 1, notes: [:])
+        let validation = try syntheticSet(count: 2, size: 32, seed: 7)
+        let candidates = Array(PostProcessingTuning.grid().prefix(3))
+        let tuned = try PostProcessingTuning.tune(modelFile: url, on: validation, candidates: candidates, flipAveraging: true, write: false)
+        let segmenter = try HoVerNetSegmenter(modelFile: url)
+        segmenter.flipAveraging = true
+        let expected = try PostProcessingTuning.evaluate(segmenter, on: validation, candidates: candidates)
+        XCTAssertEqual(tuned.map(\.scores.score), expected.map(\.scores.score))
+        XCTAssertEqual(tuned.map(\.parameters), expected.map(\.parameters))
+        XCTAssertEqual(try Checkpoint.info(at: url).postProcessing, nil, "write: false leaves the model file alone")
+    }
 }

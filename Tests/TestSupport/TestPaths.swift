@@ -18,18 +18,50 @@ public enum TestPaths {
 
     public static var monuseg: URL? { shared?.appendingPathComponent("data/monuseg") }
 
-    /// A fresh temporary folder.
+    /// A fresh temporary folder, removed when the test process exits.
     public static func temporaryDirectory(_ label: String = "test") -> URL {
         let url = FileManager.default.temporaryDirectory
             .appendingPathComponent("annotator-\(label)-\(UUID().uuidString.prefix(8))")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        TemporaryItems.shared.removeAtExit(url.path)
         return url
     }
 
-    /// A unique ipc:// endpoint in the temporary folder.
+    /// A unique ipc:// endpoint in the temporary folder; its socket file is removed when the
+    /// test process exits (a server that is never closed leaves it behind).
     public static func ipcEndpoint(_ label: String = "test") -> String {
-        "ipc://" + FileManager.default.temporaryDirectory
+        let path = FileManager.default.temporaryDirectory
             .appendingPathComponent("annotator-\(label)-\(UUID().uuidString.prefix(8)).sock").path
+        TemporaryItems.shared.removeAtExit(path)
+        return "ipc://" + path
+    }
+}
+
+/// Paths the tests made, removed when the process exits so that repeated `make test` runs
+/// leave nothing in the temporary folder. ANNOTATOR_KEEP_TEST_FILES=1 keeps them for a
+/// post-mortem.
+final class TemporaryItems: @unchecked Sendable {
+    static let shared = TemporaryItems()
+    private let lock = NSLock()
+    private var paths: [String] = []
+    private var hookInstalled = false
+
+    func removeAtExit(_ path: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        paths.append(path)
+        guard !hookInstalled else { return }
+        hookInstalled = true
+        atexit { TemporaryItems.shared.removeAll() }
+    }
+
+    private func removeAll() {
+        guard ProcessInfo.processInfo.environment["ANNOTATOR_KEEP_TEST_FILES"] != "1" else { return }
+        lock.lock()
+        let created = paths
+        paths = []
+        lock.unlock()
+        for path in created { try? FileManager.default.removeItem(atPath: path) }
     }
 }
 
