@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The HoVerNet command line end to end on the bundled sample with a tiny model: train with
 # a held-out image and --tune, tune again explicitly, infer with the tuned parameters and
-# with overrides, score. Checks the wiring, not the quality.
+# with overrides, score; a missing folder is named. Checks the wiring, not the quality.
 set -euo pipefail
 annotator=$1
 work=$(mktemp -d /tmp/annotator-cli-smoke-XXXXXX)
@@ -16,6 +16,9 @@ grep -q "post-processing foreground" "$work/train.log" || { echo "cli-smoke: --t
 [[ -f "${model%.safetensors}.last.safetensors" ]] || { echo "cli-smoke: no resume file" >&2; exit 1; }
 
 "$annotator" hovernet tune --model "$model" --data "$sample" --hold-out 1 --edge 0.4,0.6 --foreground 0.5 --min-area 10 \
+    --tta --json > "$work/tune-tta.json" 2> "$work/tune-tta.log"
+[[ $(grep -c '"edge_threshold"' "$work/tune-tta.json") -eq 2 ]] || { echo "cli-smoke: tune --tta should score 2 candidates" >&2; exit 1; }
+"$annotator" hovernet tune --model "$model" --data "$sample" --hold-out 1 --edge 0.4,0.6 --foreground 0.5 --min-area 10 \
     --write --json > "$work/tune.json" 2> "$work/tune.log"
 [[ $(grep -c '"edge_threshold"' "$work/tune.json") -eq 2 ]] || { echo "cli-smoke: tune should score 2 candidates" >&2; cat "$work/tune.json" >&2; exit 1; }
 
@@ -28,4 +31,8 @@ grep -q '"aji"' "$work/metrics.json" || { echo "cli-smoke: metrics JSON lacks aj
 # Refused with a clear message, not a crash.
 if "$annotator" hovernet tune --model "$model" 2> "$work/err.log"; then echo "cli-smoke: tune without validation accepted" >&2; exit 1; fi
 grep -q "give either --val" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
+if "$annotator" interactive eval --model "$model" --images "$sample/images" --gt "$work/missing" 2> "$work/err.log"; then
+    echo "cli-smoke: interactive eval with a missing --gt folder accepted" >&2; exit 1
+fi
+grep -q -- "--gt: no folder at" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
 echo "cli-smoke: hovernet train --tune, tune, infer and metrics work on the sample"

@@ -113,7 +113,9 @@ struct InteractiveEval: AsyncParsableCommand {
 
     func run() async throws {
         Threads.count = threads
-        let dataset = try pairedDataset(images: images, gt: gt)
+        let paired = try PairedDataset(images: images, gt: gt)
+        defer { paired.removeLinks() }
+        let dataset = paired.dataset
         let predictor = try InteractivePredictor(modelFile: URL(fileURLWithPath: model), options: tuning.options())
         var options = NoCOptions()
         options.maxNuclei = maxNuclei
@@ -150,17 +152,47 @@ struct InteractiveEval: AsyncParsableCommand {
 
 /// A FolderDataset view of two separate folders (images, label maps): links them into a
 /// temporary images/ + instance_masks/ layout when they are not already one.
-func pairedDataset(images: String, gt: String) throws -> FolderDataset {
-    let imageURL = URL(fileURLWithPath: images).standardizedFileURL, gtURL = URL(fileURLWithPath: gt).standardizedFileURL
-    let parent = imageURL.deletingLastPathComponent()
-    if imageURL.lastPathComponent == "images", gtURL == parent.appendingPathComponent("instance_masks").standardizedFileURL {
-        return try FolderDataset(root: parent)
+/// `removeLinks()` deletes that layout — the two links and their folder, never what the
+/// links point to.
+struct PairedDataset {
+    let dataset: FolderDataset
+    private let linkFolder: URL?
+
+    init(images: String, gt: String) throws {
+        let imageURL = URL(fileURLWithPath: images).standardizedFileURL, gtURL = URL(fileURLWithPath: gt).standardizedFileURL
+        for (option, url) in [("--images", imageURL), ("--gt", gtURL)] {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue else {
+                throw CLIError("\(option): no folder at \(url.path)")
+            }
+        }
+        let parent = imageURL.deletingLastPathComponent()
+        if imageURL.lastPathComponent == "images", gtURL == parent.appendingPathComponent("instance_masks").standardizedFileURL {
+            dataset = try FolderDataset(root: parent)
+            linkFolder = nil
+            return
+        }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("annotator-eval-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createSymbolicLink(at: root.appendingPathComponent("images"), withDestinationURL: imageURL)
+            try FileManager.default.createSymbolicLink(at: root.appendingPathComponent("instance_masks"), withDestinationURL: gtURL)
+            dataset = try FolderDataset(root: root)
+        } catch {
+            Self.removeLinks(in: root)
+            throw error
+        }
+        linkFolder = root
     }
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("annotator-eval-\(UUID().uuidString.prefix(8))")
-    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-    try FileManager.default.createSymbolicLink(at: root.appendingPathComponent("images"), withDestinationURL: imageURL)
-    try FileManager.default.createSymbolicLink(at: root.appendingPathComponent("instance_masks"), withDestinationURL: gtURL)
-    return try FolderDataset(root: root)
+
+    func removeLinks() {
+        if let linkFolder { Self.removeLinks(in: linkFolder) }
+    }
+
+    private static func removeLinks(in folder: URL) {
+        for name in ["images", "instance_masks"] { unlink(folder.appendingPathComponent(name).path) }
+        rmdir(folder.path)
+    }
 }
 
 struct InteractiveClick: AsyncParsableCommand {
@@ -333,7 +365,9 @@ struct InteractivePoints: AsyncParsableCommand {
 
     func run() async throws {
         Threads.count = threads
-        let dataset = try pairedDataset(images: images, gt: gt)
+        let paired = try PairedDataset(images: images, gt: gt)
+        defer { paired.removeLinks() }
+        let dataset = paired.dataset
         let predictor = try InteractivePredictor(modelFile: URL(fileURLWithPath: model), options: tuning.options())
         var ajis: [Double] = [], times: [Double] = []
         for sample in dataset.samples {
