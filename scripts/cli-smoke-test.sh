@@ -10,7 +10,7 @@ sample=Samples/monuseg-mini
 model=$work/model.safetensors
 
 "$annotator" hovernet train --data "$sample" --hold-out 1 --out "$model" --steps 2 --batch 2 --patch 64 \
-    --widths 4,8 --validate-every 2 --tune --json > "$work/train.json" 2> "$work/train.log"
+    --widths 4,8 --decoder-convs 2 --validate-every 2 --tune --json > "$work/train.json" 2> "$work/train.log"
 grep -q '"steps" : 2' "$work/train.json" || { echo "cli-smoke: train summary lacks steps=2" >&2; cat "$work/train.json" >&2; exit 1; }
 grep -q "post-processing foreground" "$work/train.log" || { echo "cli-smoke: --tune did not tune" >&2; cat "$work/train.log" >&2; exit 1; }
 [[ -f "${model%.safetensors}.last.safetensors" ]] || { echo "cli-smoke: no resume file" >&2; exit 1; }
