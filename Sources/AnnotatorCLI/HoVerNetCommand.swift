@@ -140,9 +140,9 @@ struct HoVerNetTrain: AsyncParsableCommand {
         options.augmentation.elasticProbability = elastic
         options.augmentation.hedScale = hedScale
         options.augmentation.hedShift = hedShift
-        let jitter = try Self.numbers(colorJitter, option: "--color-jitter", count: 3)
+        let jitter = try NumberList.parse(colorJitter, option: "--color-jitter", count: 3)
         (options.augmentation.brightness, options.augmentation.contrast, options.augmentation.saturation) = (jitter[0], jitter[1], jitter[2])
-        let weights = try Self.numbers(lossWeights, option: "--loss-weights", count: 4)
+        let weights = try NumberList.parse(lossWeights, option: "--loss-weights", count: 4)
         options.lossWeights = LossWeights(crossEntropy: weights[0], dice: weights[1], mse: weights[2], msge: weights[3])
         options.initialModel = self.`init`.map { URL(fileURLWithPath: $0) }
         options.resume = resume.map { URL(fileURLWithPath: $0) }
@@ -190,13 +190,6 @@ struct HoVerNetTrain: AsyncParsableCommand {
                 + (summary.best.map { String(format: "; best validation at step %d: Dice %.4f AJI %.4f PQ %.4f", summary.bestStep ?? 0, $0.dice, $0.aji, $0.pq) } ?? "")
                 + " → \(summary.output?.path ?? "(nothing written)")")
         }
-    }
-
-    /// Exactly `count` comma-separated non-negative numbers (parsed as `hovernet tune` parses its lists).
-    static func numbers(_ text: String, option: String, count: Int) throws -> [Float] {
-        let values = try HoVerNetTune.numbers(text, option)
-        guard values.count == count else { throw ValidationError("\(option): expected \(count) numbers, got '\(text)'") }
-        return values
     }
 
     static func clock(_ seconds: Double) -> String {

@@ -58,9 +58,9 @@ struct HoVerNetTune: AsyncParsableCommand {
         } else {
             validation = try TrainingSet.load(folder: URL(fileURLWithPath: data!)).split(holdingOutEvenly: holdOut).heldOut
         }
-        let candidates = PostProcessingTuning.grid(foreground: try Self.numbers(foreground, "--foreground"),
-                                                   edge: try Self.numbers(edge, "--edge"),
-                                                   minimumArea: try Self.numbers(minArea, "--min-area").map { Int($0) })
+        let candidates = PostProcessingTuning.grid(foreground: try NumberList.parse(foreground, option: "--foreground"),
+                                                   edge: try NumberList.parse(edge, option: "--edge"),
+                                                   minimumArea: try NumberList.parse(minArea, option: "--min-area").map { Int($0) })
         let url = URL(fileURLWithPath: model)
         let current = try Checkpoint.info(at: url).postProcessing ?? PostProcessor.Parameters()
         Console.note("tune: \(candidates.count) candidate(s) on \(validation.names.joined(separator: " "))")
@@ -90,13 +90,5 @@ struct HoVerNetTune: AsyncParsableCommand {
             Console.note(String(format: "tune: wrote foreground %.2f, edge %.2f, min area %d into %@", best.parameters.foregroundThreshold,
                                 best.parameters.edgeThreshold, best.parameters.minimumObjectArea, model))
         }
-    }
-
-    static func numbers(_ list: String, _ option: String) throws -> [Float] {
-        let values = list.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! >= 0 }) else {
-            throw ValidationError("\(option): '\(list)' is not a comma-separated list of numbers ≥ 0")
-        }
-        return values.map { $0! }
     }
 }

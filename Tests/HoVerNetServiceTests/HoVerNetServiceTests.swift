@@ -30,14 +30,27 @@ final class HoVerNetServiceTests: XCTestCase {
 
     private var sample: String { TestPaths.repository.appendingPathComponent("Samples/monuseg-mini").path }
 
-    func testTrainJobThenInferWithTheTrainedModel() async throws {
+    /// A training request small enough to finish within a second: 64-px patches, batch 2.
+    private func tinyTrainRequest(data: String, steps: UInt32, configurationJSON: String) -> Annotator_V1_HoVerNetTrainRequest {
         var request = Annotator_V1_HoVerNetTrainRequest()
-        request.data.path = sample
-        request.steps = 2
+        request.data.path = data
+        request.steps = steps
         request.patchSize = 64
         request.batchSize = 2
+        request.configurationJson = configurationJSON
+        return request
+    }
+
+    /// The first image of a folder dataset.
+    private func firstImage(of dataset: String) throws -> RGBImage {
+        let images = URL(fileURLWithPath: dataset).appendingPathComponent("images")
+        return try ImageFiles.readRGB(try XCTUnwrap(ImageFiles.listImages(in: images).first))
+    }
+
+    func testTrainJobThenInferWithTheTrainedModel() async throws {
+        var request = tinyTrainRequest(data: sample, steps: 2,
+                                       configurationJSON: #"{"widths":[8,16],"encoderConvs":1,"decoderConvs":1,"headWidth":8,"typeClasses":0}"#)
         request.seed = 1
-        request.configurationJson = #"{"widths":[8,16],"encoderConvs":1,"decoderConvs":1,"headWidth":8,"typeClasses":0}"#
         let started = try await client.train(request)
         XCTAssertTrue([.queued, .running].contains(started.state))
         let ended = try await client.jobs.wait(started.jobID, every: .milliseconds(50))
@@ -46,8 +59,7 @@ final class HoVerNetServiceTests: XCTestCase {
         XCTAssertEqual(ended.result.sha256.count, 64)
         XCTAssertEqual(ended.result.kind, "hovernet-model")
 
-        let image = try ImageFiles.readRGB(try XCTUnwrap(ImageFiles.listImages(
-            in: URL(fileURLWithPath: sample).appendingPathComponent("images")).first))
+        let image = try firstImage(of: sample)
         var model = Annotator_V1_ArtifactRef()
         model.sha256 = ended.result.sha256
         let (labels, uncertainty, types) = try await client.infer(image, model: model)
@@ -71,17 +83,13 @@ final class HoVerNetServiceTests: XCTestCase {
             for index in 0..<types.count where types.storage[index] != 0 { types.storage[index] = types.storage[index] % 2 + 1 }
             try ImageFiles.writeLabelMap(types, to: typeMaps.appendingPathComponent(mask.lastPathComponent))
         }
-        var request = Annotator_V1_HoVerNetTrainRequest()
-        request.data.path = data.path
-        request.steps = 1
-        request.patchSize = 64
-        request.batchSize = 2
-        request.configurationJson = #"{"widths":[8,16],"encoderConvs":1,"decoderConvs":1,"headWidth":8,"typeClasses":3}"#
+        let request = tinyTrainRequest(data: data.path, steps: 1,
+                                       configurationJSON: #"{"widths":[8,16],"encoderConvs":1,"decoderConvs":1,"headWidth":8,"typeClasses":3}"#)
         let started = try await client.train(request)
         let ended = try await client.jobs.wait(started.jobID, every: .milliseconds(50))
         XCTAssertEqual(ended.state, .succeeded, ended.message)
 
-        let image = try ImageFiles.readRGB(try XCTUnwrap(ImageFiles.listImages(in: data.appendingPathComponent("images")).first))
+        let image = try firstImage(of: data.path)
         var model = Annotator_V1_ArtifactRef()
         model.sha256 = ended.result.sha256
         let (labels, _, types) = try await client.infer(image, model: model)
@@ -90,14 +98,10 @@ final class HoVerNetServiceTests: XCTestCase {
     }
 
     func testTrainingTunesPostProcessingOnTheValidationSet() async throws {
-        var request = Annotator_V1_HoVerNetTrainRequest()
-        request.data.path = sample
+        var request = tinyTrainRequest(data: sample, steps: 1,
+                                       configurationJSON: #"{"widths":[4,8],"encoderConvs":1,"decoderConvs":1,"headWidth":4,"typeClasses":0}"#)
         request.validation.path = sample
         request.tunePostProcessing = true
-        request.steps = 1
-        request.patchSize = 64
-        request.batchSize = 2
-        request.configurationJson = #"{"widths":[4,8],"encoderConvs":1,"decoderConvs":1,"headWidth":4,"typeClasses":0}"#
         let started = try await client.train(request)
         let ended = try await client.jobs.wait(started.jobID, every: .milliseconds(50))
         XCTAssertEqual(ended.state, .succeeded, ended.message)
