@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The HoVerNet command line end to end on the bundled sample with a tiny model: train with
 # a held-out image and --tune, tune again explicitly, infer with the tuned parameters and
-# with overrides, score; a missing folder is named. Checks the wiring, not the quality.
+# with overrides, score; train as a service's job; a missing folder is named. Checks the wiring, not the quality.
 set -euo pipefail
 annotator=$1
 work=$(mktemp -d /tmp/annotator-cli-smoke-XXXXXX)
@@ -28,6 +28,18 @@ grep -q "post-processing foreground" "$work/train.log" || { echo "cli-smoke: --t
 "$annotator" metrics --gt "$sample/instance_masks" --pred "$work/pred" --json > "$work/metrics.json"
 grep -q '"aji"' "$work/metrics.json" || { echo "cli-smoke: metrics JSON lacks aji" >&2; cat "$work/metrics.json" >&2; exit 1; }
 
+# The same recipe as a job of a HoVerNet service: --hold-out and --lr reach the trainer.
+"$annotator" serve hovernet --bind "ipc://$work/hovernet.sock" --store "$work/store" 2> "$work/serve.log" &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 100); do [[ -S "$work/hovernet.sock" ]] && break; sleep 0.1; done
+"$annotator" hovernet train --endpoint "ipc://$work/hovernet.sock" --data "$sample" --hold-out 1 --lr 0.002 \
+    --out "$work/remote.safetensors" --steps 2 --batch 2 --patch 64 --widths 4,8 --json > "$work/remote.json" 2> "$work/remote.log"
+grep -q '"val_dice"' "$work/remote.json" || { echo "cli-smoke: the service job did not hold out an image" >&2; cat "$work/remote.json" "$work/remote.log" >&2; exit 1; }
+[[ -f "$work/remote.safetensors" ]] || { echo "cli-smoke: the service's model was not copied to --out" >&2; exit 1; }
+kill $server; wait $server 2>/dev/null || true
+trap 'rm -rf "$work"' EXIT
+
 # Refused with a clear message, not a crash.
 if "$annotator" hovernet tune --model "$model" 2> "$work/err.log"; then echo "cli-smoke: tune without validation accepted" >&2; exit 1; fi
 grep -q "give either --val" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
@@ -35,4 +47,4 @@ if "$annotator" interactive eval --model "$model" --images "$sample/images" --gt
     echo "cli-smoke: interactive eval with a missing --gt folder accepted" >&2; exit 1
 fi
 grep -q -- "--gt: no folder at" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
-echo "cli-smoke: hovernet train --tune, tune, infer and metrics work on the sample"
+echo "cli-smoke: hovernet train (in-process and as a job), tune, infer and metrics work on the sample"

@@ -105,6 +105,7 @@ struct HoVerNetTrain: AsyncParsableCommand {
     func validate() throws {
         if tune, val == nil, holdOut <= 0 { throw ValidationError("--tune needs validation images: --val DIR or --hold-out N") }
         if tune, endpoint != nil { throw ValidationError("--tune runs in-process; tune a service-trained model with `hovernet tune`") }
+        if resume != nil, endpoint != nil { throw ValidationError("--resume reads a local state file: resume in-process, without --endpoint") }
     }
 
     func run() async throws {
@@ -117,8 +118,9 @@ struct HoVerNetTrain: AsyncParsableCommand {
         configuration.typeClasses = types
         configuration.decoderConvs = decoderConvs
         try configuration.validate()
+        let options = try trainingOptions()
         if let endpoint {
-            try await trainRemotely(endpoint: endpoint, configuration: configuration)
+            try await trainRemotely(endpoint: endpoint, configuration: configuration, options: options)
             return
         }
         var train = try TrainingSet.load(folder: URL(fileURLWithPath: data), sampleWeightsFile: !ignoreSampleWeights)
@@ -131,21 +133,6 @@ struct HoVerNetTrain: AsyncParsableCommand {
             train = parts.train
             validation = parts.heldOut
         }
-        var options = TrainingOptions(steps: steps, minutes: minutes, output: URL(fileURLWithPath: out))
-        options.seed = seed
-        options.batchSize = batch
-        options.patchSize = patch
-        options.learningRate = lr
-        options.validationEvery = validateEvery
-        options.augmentation.elasticProbability = elastic
-        options.augmentation.hedScale = hedScale
-        options.augmentation.hedShift = hedShift
-        let jitter = try NumberList.parse(colorJitter, option: "--color-jitter", count: 3)
-        (options.augmentation.brightness, options.augmentation.contrast, options.augmentation.saturation) = (jitter[0], jitter[1], jitter[2])
-        let weights = try NumberList.parse(lossWeights, option: "--loss-weights", count: 4)
-        options.lossWeights = LossWeights(crossEntropy: weights[0], dice: weights[1], mse: weights[2], msge: weights[3])
-        options.initialModel = self.`init`.map { URL(fileURLWithPath: $0) }
-        options.resume = resume.map { URL(fileURLWithPath: $0) }
         Console.note("hovernet: \(train.pairs.count) training image(s)"
             + (validation.map { ", validating on \($0.names.joined(separator: " "))" } ?? ", no validation set"))
         let logEvery = max(1, self.logEvery)
@@ -190,6 +177,26 @@ struct HoVerNetTrain: AsyncParsableCommand {
                 + (summary.best.map { String(format: "; best validation at step %d: Dice %.4f AJI %.4f PQ %.4f", summary.bestStep ?? 0, $0.dice, $0.aji, $0.pq) } ?? "")
                 + " → \(summary.output?.path ?? "(nothing written)")")
         }
+    }
+
+    /// The options of the command line, for training here or as a service's job.
+    func trainingOptions() throws -> TrainingOptions {
+        var options = TrainingOptions(steps: steps, minutes: minutes, output: URL(fileURLWithPath: out))
+        options.seed = seed
+        options.batchSize = batch
+        options.patchSize = patch
+        options.learningRate = lr
+        options.validationEvery = validateEvery
+        options.augmentation.elasticProbability = elastic
+        options.augmentation.hedScale = hedScale
+        options.augmentation.hedShift = hedShift
+        let jitter = try NumberList.parse(colorJitter, option: "--color-jitter", count: 3)
+        (options.augmentation.brightness, options.augmentation.contrast, options.augmentation.saturation) = (jitter[0], jitter[1], jitter[2])
+        let weights = try NumberList.parse(lossWeights, option: "--loss-weights", count: 4)
+        options.lossWeights = LossWeights(crossEntropy: weights[0], dice: weights[1], mse: weights[2], msge: weights[3])
+        options.initialModel = self.`init`.map { URL(fileURLWithPath: $0) }
+        options.resume = resume.map { URL(fileURLWithPath: $0) }
+        return options
     }
 
     static func clock(_ seconds: Double) -> String {
@@ -306,16 +313,22 @@ struct HoVerNetInfer: AsyncParsableCommand {
 
 extension HoVerNetTrain {
     /// Runs the training as a job of a HoVerNet service, printing its progress.
-    func trainRemotely(endpoint: String, configuration: HoVerNetConfiguration) async throws {
+    func trainRemotely(endpoint: String, configuration: HoVerNetConfiguration, options: TrainingOptions) async throws {
         var request = Annotator_V1_HoVerNetTrainRequest()
         request.data.path = URL(fileURLWithPath: data).standardizedFileURL.path
-        if let val { request.validation.path = URL(fileURLWithPath: val).standardizedFileURL.path }
+        if let val {
+            request.validation.path = URL(fileURLWithPath: val).standardizedFileURL.path
+        } else {
+            request.holdOut = UInt32(max(0, holdOut))
+        }
         request.steps = UInt32(steps ?? 0)
         request.minutes = minutes ?? 0
         request.seed = seed
         request.patchSize = UInt32(patch)
         request.batchSize = UInt32(batch)
         request.validationEvery = UInt32(validateEvery)
+        request.setRecipe(options)
+        request.ignoreSampleWeights = ignoreSampleWeights
         request.configurationJson = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
         if let initial = self.`init` { request.initModel = try RemoteModels.reference(forFile: initial, kind: "hovernet-model") }
         let rpc = try RPCClient(endpoint: endpoint)

@@ -66,15 +66,30 @@ public final class HoVerNetService: Sendable {
                 throw .invalidArgument("configuration_json: \(error)")
             }
         }
+        if request.holdOut > 0, !request.validation.path.isEmpty {
+            throw .invalidArgument("hold_out: give validation or hold_out, not both")
+        }
         // Load the data before answering, so a bad folder is the caller's error now.
-        let data: TrainingSet
-        let validation: TrainingSet?
+        var data: TrainingSet
+        var validation: TrainingSet?
         do {
-            data = try TrainingSet.load(folder: URL(fileURLWithPath: request.data.path))
+            data = try TrainingSet.load(folder: URL(fileURLWithPath: request.data.path),
+                                        sampleWeightsFile: !request.ignoreSampleWeights)
             validation = request.validation.path.isEmpty ? nil
                 : try TrainingSet.load(folder: URL(fileURLWithPath: request.validation.path))
         } catch {
             throw .invalidArgument("dataset: \(error)")
+        }
+        if request.holdOut > 0 {
+            guard Int(request.holdOut) < data.pairs.count else {
+                throw .invalidArgument("hold_out: \(request.holdOut) of \(data.pairs.count) image(s) leaves none to train on")
+            }
+            do {
+                let parts = try data.split(holdingOutEvenly: Int(request.holdOut))
+                (data, validation) = (parts.train, parts.heldOut)
+            } catch {
+                throw .invalidArgument("hold_out: \(error)")
+            }
         }
         if request.tunePostProcessing, validation == nil {
             throw .invalidArgument("tune_post_processing: needs a validation dataset")
@@ -84,6 +99,7 @@ public final class HoVerNetService: Sendable {
         var options = TrainingOptions(steps: request.steps > 0 ? Int(request.steps) : nil,
                                       minutes: request.minutes > 0 ? request.minutes : nil)
         options.seed = request.seed
+        try options.applyRecipe(of: request)
         if request.patchSize > 0 { options.patchSize = Int(request.patchSize) }
         if request.batchSize > 0 { options.batchSize = Int(request.batchSize) }
         if request.validationEvery > 0 { options.validationEvery = Int(request.validationEvery) }
@@ -91,12 +107,12 @@ public final class HoVerNetService: Sendable {
         let workFolder = configuration.artifactRoot.appendingPathComponent("training-\(UUID().uuidString.prefix(8))")
         options.output = workFolder.appendingPathComponent("model.safetensors")
         let store = self.store
-        let (modelChoice, trainingOptions) = (modelConfiguration, options)
+        let (modelChoice, trainingOptions, trainingData, validationData) = (modelConfiguration, options, data, validation)
         return jobs.start { job in
             try FileManager.default.createDirectory(at: workFolder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: workFolder) }
             let summary = try HoVerNetTrainer.train(
-                configuration: modelChoice, data: data, validation: validation, options: trainingOptions,
+                configuration: modelChoice, data: trainingData, validation: validationData, options: trainingOptions,
                 progress: { progress in
                     var metrics: [String: Double] = ["patches_per_s": progress.patchesPerSecond]
                     if let best = progress.best {
@@ -115,7 +131,7 @@ public final class HoVerNetService: Sendable {
             }
             var metrics: [String: Double] = ["steps": Double(summary.steps), "seconds": summary.seconds,
                                              "patches_per_s": summary.patchesPerSecond]
-            if tune, summary.stopReason != .cancelled, let validation {
+            if tune, summary.stopReason != .cancelled, let validation = validationData {
                 job.report(step: summary.steps, totalSteps: summary.steps, loss: Double(summary.finalLoss),
                            message: "tuning post-processing on \(validation.pairs.count) validation image(s)", metrics: [:])
                 // Thresholds only: validation pairs may be synthetic, and made pairs have no

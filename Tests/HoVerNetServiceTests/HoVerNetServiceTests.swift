@@ -1,7 +1,7 @@
 import Clients
 import Foundation
 import HoVerNet
-import HoVerNetService
+@testable import HoVerNetService
 import Imaging
 import TestSupport
 import Wire
@@ -116,6 +116,74 @@ final class HoVerNetServiceTests: XCTestCase {
         } catch {
             XCTAssertEqual(error.status, .invalidArgument)
             XCTAssertTrue(error.message.contains("tune_post_processing"), error.message)
+        }
+    }
+
+    /// The recipe a client sets from its options is the recipe the service trains with; an
+    /// unset recipe keeps the defaults.
+    func testTrainingRecipeCrossesTheWireUnchanged() throws {
+        var options = TrainingOptions(steps: 1)
+        options.learningRate = 0.003
+        options.lossWeights = LossWeights(crossEntropy: 0.5, dice: 1, mse: 3, msge: 0)
+        options.augmentation.flipsAndRotations = false
+        options.augmentation.hedShift = 0
+        options.augmentation.elasticProbability = 0.25
+        options.augmentation.saturation = 0.1
+        var request = Annotator_V1_HoVerNetTrainRequest()
+        request.setRecipe(options)
+        var received = TrainingOptions(steps: 1)
+        try received.applyRecipe(of: request)
+        XCTAssertEqual(received.learningRate, options.learningRate)
+        XCTAssertEqual(received.lossWeights, options.lossWeights)
+        XCTAssertEqual(received.augmentation, options.augmentation)
+
+        var defaults = TrainingOptions(steps: 1)
+        try defaults.applyRecipe(of: Annotator_V1_HoVerNetTrainRequest())
+        XCTAssertEqual(defaults.learningRate, TrainingOptions().learningRate)
+        XCTAssertEqual(defaults.lossWeights, LossWeights())
+        XCTAssertEqual(defaults.augmentation, AugmentationOptions())
+    }
+
+    /// `hold_out` validates on images of the training folder, as `hovernet train --hold-out`.
+    func testHoldOutValidatesOnImagesOfTheTrainingFolder() async throws {
+        var request = tinyTrainRequest(data: sample, steps: 1,
+                                       configurationJSON: #"{"widths":[4,8],"encoderConvs":1,"decoderConvs":1,"headWidth":4,"typeClasses":0}"#)
+        request.holdOut = 1
+        request.setRecipe(TrainingOptions(steps: 1))
+        let started = try await client.train(request)
+        let ended = try await client.jobs.wait(started.jobID, every: .milliseconds(50))
+        XCTAssertEqual(ended.state, .succeeded, ended.message)
+        XCTAssertNotNil(ended.metrics["val_dice"], "a held-out image was validated on")
+    }
+
+    func testBadRecipesNameTheField() async throws {
+        let base = tinyTrainRequest(data: sample, steps: 1, configurationJSON: "")
+        var cases: [(String, Annotator_V1_HoVerNetTrainRequest)] = []
+        var request = base
+        request.holdOut = 1
+        request.validation.path = sample
+        cases.append(("hold_out", request))
+        request = base
+        request.holdOut = 100
+        cases.append(("hold_out", request))
+        request = base
+        request.learningRate = -1
+        cases.append(("learning_rate", request))
+        request = base
+        request.lossWeights = .with { $0.msge = -1 }
+        cases.append(("loss_weights", request))
+        request = base
+        request.setRecipe(TrainingOptions(steps: 1))
+        request.augmentation.elasticProbability = 2
+        cases.append(("elastic_probability", request))
+        for (field, request) in cases {
+            do {
+                _ = try await client.train(request)
+                XCTFail("expected an error naming \(field)")
+            } catch {
+                XCTAssertEqual(error.status, .invalidArgument)
+                XCTAssertTrue(error.message.contains(field), error.message)
+            }
         }
     }
 

@@ -37,70 +37,183 @@ public nonisolated struct Annotator_V1_DatasetRef: Sendable {
 }
 
 /// Method "Train": starts a training job; returns its JobStatus (see GetJob).
-public nonisolated struct Annotator_V1_HoVerNetTrainRequest: Sendable {
+public nonisolated struct Annotator_V1_HoVerNetTrainRequest: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var data: Annotator_V1_DatasetRef {
-    get {_data ?? Annotator_V1_DatasetRef()}
-    set {_data = newValue}
+    get {_storage._data ?? Annotator_V1_DatasetRef()}
+    set {_uniqueStorage()._data = newValue}
   }
   /// Returns true if `data` has been explicitly set.
-  public var hasData: Bool {self._data != nil}
+  public var hasData: Bool {_storage._data != nil}
   /// Clears the value of `data`. Subsequent reads from it will return its default value.
-  public mutating func clearData() {self._data = nil}
+  public mutating func clearData() {_uniqueStorage()._data = nil}
 
   /// Held-out data for validation and best-checkpoint selection; optional.
   public var validation: Annotator_V1_DatasetRef {
-    get {_validation ?? Annotator_V1_DatasetRef()}
-    set {_validation = newValue}
+    get {_storage._validation ?? Annotator_V1_DatasetRef()}
+    set {_uniqueStorage()._validation = newValue}
   }
   /// Returns true if `validation` has been explicitly set.
-  public var hasValidation: Bool {self._validation != nil}
+  public var hasValidation: Bool {_storage._validation != nil}
   /// Clears the value of `validation`. Subsequent reads from it will return its default value.
-  public mutating func clearValidation() {self._validation = nil}
+  public mutating func clearValidation() {_uniqueStorage()._validation = nil}
 
   /// Budget: training steps, or wall-clock minutes (one of them; steps wins if both).
-  public var steps: UInt32 = 0
+  public var steps: UInt32 {
+    get {_storage._steps}
+    set {_uniqueStorage()._steps = newValue}
+  }
 
-  public var minutes: Double = 0
+  public var minutes: Double {
+    get {_storage._minutes}
+    set {_uniqueStorage()._minutes = newValue}
+  }
 
   /// Warm start from an earlier model of the same architecture; optional.
   public var initModel: Annotator_V1_ArtifactRef {
-    get {_initModel ?? Annotator_V1_ArtifactRef()}
-    set {_initModel = newValue}
+    get {_storage._initModel ?? Annotator_V1_ArtifactRef()}
+    set {_uniqueStorage()._initModel = newValue}
   }
   /// Returns true if `initModel` has been explicitly set.
-  public var hasInitModel: Bool {self._initModel != nil}
+  public var hasInitModel: Bool {_storage._initModel != nil}
   /// Clears the value of `initModel`. Subsequent reads from it will return its default value.
-  public mutating func clearInitModel() {self._initModel = nil}
+  public mutating func clearInitModel() {_uniqueStorage()._initModel = nil}
 
-  public var seed: UInt64 = 0
+  public var seed: UInt64 {
+    get {_storage._seed}
+    set {_uniqueStorage()._seed = newValue}
+  }
 
   /// Model configuration as JSON (see `annotator hovernet train --help`); empty = defaults.
-  public var configurationJson: String = String()
+  public var configurationJson: String {
+    get {_storage._configurationJson}
+    set {_uniqueStorage()._configurationJson = newValue}
+  }
 
   /// Training patch side and batch size; 0 = the trainer's defaults (256, 8).
-  public var patchSize: UInt32 = 0
+  public var patchSize: UInt32 {
+    get {_storage._patchSize}
+    set {_uniqueStorage()._patchSize = newValue}
+  }
 
-  public var batchSize: UInt32 = 0
+  public var batchSize: UInt32 {
+    get {_storage._batchSize}
+    set {_uniqueStorage()._batchSize = newValue}
+  }
 
   /// Validate (and keep the best checkpoint) every this many steps; 0 = default.
-  public var validationEvery: UInt32 = 0
+  public var validationEvery: UInt32 {
+    get {_storage._validationEvery}
+    set {_uniqueStorage()._validationEvery = newValue}
+  }
 
   /// After training, choose the model's post-processing parameters (NP threshold, marker
   /// threshold, minimum area) on the validation set and store them in the model file.
   /// Needs `validation`; with synthetic validation pairs this needs no human mask.
-  public var tunePostProcessing: Bool = false
+  public var tunePostProcessing: Bool {
+    get {_storage._tunePostProcessing}
+    set {_uniqueStorage()._tunePostProcessing = newValue}
+  }
+
+  /// The training recipe; fields left unset keep the trainer's defaults (listed by
+  /// `annotator hovernet train --help`).
+  /// Peak learning rate of Adam's cosine schedule; 0 = default.
+  public var learningRate: Float {
+    get {_storage._learningRate}
+    set {_uniqueStorage()._learningRate = newValue}
+  }
+
+  /// Without `validation`: hold out this many images of `data`, spread evenly, for
+  /// validation (as `--hold-out N`); 0 = none.
+  public var holdOut: UInt32 {
+    get {_storage._holdOut}
+    set {_uniqueStorage()._holdOut = newValue}
+  }
+
+  public var lossWeights: Annotator_V1_HoVerNetLossWeights {
+    get {_storage._lossWeights ?? Annotator_V1_HoVerNetLossWeights()}
+    set {_uniqueStorage()._lossWeights = newValue}
+  }
+  /// Returns true if `lossWeights` has been explicitly set.
+  public var hasLossWeights: Bool {_storage._lossWeights != nil}
+  /// Clears the value of `lossWeights`. Subsequent reads from it will return its default value.
+  public mutating func clearLossWeights() {_uniqueStorage()._lossWeights = nil}
+
+  public var augmentation: Annotator_V1_HoVerNetAugmentation {
+    get {_storage._augmentation ?? Annotator_V1_HoVerNetAugmentation()}
+    set {_uniqueStorage()._augmentation = newValue}
+  }
+  /// Returns true if `augmentation` has been explicitly set.
+  public var hasAugmentation: Bool {_storage._augmentation != nil}
+  /// Clears the value of `augmentation`. Subsequent reads from it will return its default value.
+  public mutating func clearAugmentation() {_uniqueStorage()._augmentation = nil}
+
+  /// Draw training samples uniformly even when the folder has importance weights
+  /// (weights.json, written by the refinement service).
+  public var ignoreSampleWeights: Bool {
+    get {_storage._ignoreSampleWeights}
+    set {_uniqueStorage()._ignoreSampleWeights = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _data: Annotator_V1_DatasetRef? = nil
-  fileprivate var _validation: Annotator_V1_DatasetRef? = nil
-  fileprivate var _initModel: Annotator_V1_ArtifactRef? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// Weights of the loss terms. When set, every field counts (0 switches a term off).
+public nonisolated struct Annotator_V1_HoVerNetLossWeights: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// NP cross-entropy
+  public var crossEntropy: Float = 0
+
+  /// NP Dice
+  public var dice: Float = 0
+
+  /// HV mean squared error
+  public var mse: Float = 0
+
+  /// HV gradient MSE on nuclear pixels
+  public var msge: Float = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Augmentation of each training patch. When set, every field counts (0 = off).
+public nonisolated struct Annotator_V1_HoVerNetAugmentation: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var flipsAndRotations: Bool = false
+
+  /// H&E colour jitter: scale 1 ± hed_scale and shift ± hed_shift per stain density.
+  public var hedScale: Float = 0
+
+  public var hedShift: Float = 0
+
+  /// Probability of an elastic deformation per patch.
+  public var elasticProbability: Double = 0
+
+  /// RGB jitter: each factor uniform in 1 ± the value.
+  public var brightness: Float = 0
+
+  public var contrast: Float = 0
+
+  public var saturation: Float = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// Method "Infer" (idempotent): segments one image.
@@ -203,7 +316,182 @@ nonisolated extension Annotator_V1_DatasetRef: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Annotator_V1_HoVerNetTrainRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HoVerNetTrainRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}data\0\u{1}validation\0\u{1}steps\0\u{1}minutes\0\u{3}init_model\0\u{1}seed\0\u{3}configuration_json\0\u{3}patch_size\0\u{3}batch_size\0\u{3}validation_every\0\u{3}tune_post_processing\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}data\0\u{1}validation\0\u{1}steps\0\u{1}minutes\0\u{3}init_model\0\u{1}seed\0\u{3}configuration_json\0\u{3}patch_size\0\u{3}batch_size\0\u{3}validation_every\0\u{3}tune_post_processing\0\u{3}learning_rate\0\u{3}hold_out\0\u{3}loss_weights\0\u{1}augmentation\0\u{3}ignore_sample_weights\0")
+
+  fileprivate class _StorageClass {
+    var _data: Annotator_V1_DatasetRef? = nil
+    var _validation: Annotator_V1_DatasetRef? = nil
+    var _steps: UInt32 = 0
+    var _minutes: Double = 0
+    var _initModel: Annotator_V1_ArtifactRef? = nil
+    var _seed: UInt64 = 0
+    var _configurationJson: String = String()
+    var _patchSize: UInt32 = 0
+    var _batchSize: UInt32 = 0
+    var _validationEvery: UInt32 = 0
+    var _tunePostProcessing: Bool = false
+    var _learningRate: Float = 0
+    var _holdOut: UInt32 = 0
+    var _lossWeights: Annotator_V1_HoVerNetLossWeights? = nil
+    var _augmentation: Annotator_V1_HoVerNetAugmentation? = nil
+    var _ignoreSampleWeights: Bool = false
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _data = source._data
+      _validation = source._validation
+      _steps = source._steps
+      _minutes = source._minutes
+      _initModel = source._initModel
+      _seed = source._seed
+      _configurationJson = source._configurationJson
+      _patchSize = source._patchSize
+      _batchSize = source._batchSize
+      _validationEvery = source._validationEvery
+      _tunePostProcessing = source._tunePostProcessing
+      _learningRate = source._learningRate
+      _holdOut = source._holdOut
+      _lossWeights = source._lossWeights
+      _augmentation = source._augmentation
+      _ignoreSampleWeights = source._ignoreSampleWeights
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._data) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._validation) }()
+        case 3: try { try decoder.decodeSingularUInt32Field(value: &_storage._steps) }()
+        case 4: try { try decoder.decodeSingularDoubleField(value: &_storage._minutes) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._initModel) }()
+        case 6: try { try decoder.decodeSingularUInt64Field(value: &_storage._seed) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._configurationJson) }()
+        case 8: try { try decoder.decodeSingularUInt32Field(value: &_storage._patchSize) }()
+        case 9: try { try decoder.decodeSingularUInt32Field(value: &_storage._batchSize) }()
+        case 10: try { try decoder.decodeSingularUInt32Field(value: &_storage._validationEvery) }()
+        case 11: try { try decoder.decodeSingularBoolField(value: &_storage._tunePostProcessing) }()
+        case 12: try { try decoder.decodeSingularFloatField(value: &_storage._learningRate) }()
+        case 13: try { try decoder.decodeSingularUInt32Field(value: &_storage._holdOut) }()
+        case 14: try { try decoder.decodeSingularMessageField(value: &_storage._lossWeights) }()
+        case 15: try { try decoder.decodeSingularMessageField(value: &_storage._augmentation) }()
+        case 16: try { try decoder.decodeSingularBoolField(value: &_storage._ignoreSampleWeights) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._data {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      try { if let v = _storage._validation {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      if _storage._steps != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._steps, fieldNumber: 3)
+      }
+      if _storage._minutes.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._minutes, fieldNumber: 4)
+      }
+      try { if let v = _storage._initModel {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      if _storage._seed != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._seed, fieldNumber: 6)
+      }
+      if !_storage._configurationJson.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._configurationJson, fieldNumber: 7)
+      }
+      if _storage._patchSize != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._patchSize, fieldNumber: 8)
+      }
+      if _storage._batchSize != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._batchSize, fieldNumber: 9)
+      }
+      if _storage._validationEvery != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._validationEvery, fieldNumber: 10)
+      }
+      if _storage._tunePostProcessing != false {
+        try visitor.visitSingularBoolField(value: _storage._tunePostProcessing, fieldNumber: 11)
+      }
+      if _storage._learningRate.bitPattern != 0 {
+        try visitor.visitSingularFloatField(value: _storage._learningRate, fieldNumber: 12)
+      }
+      if _storage._holdOut != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._holdOut, fieldNumber: 13)
+      }
+      try { if let v = _storage._lossWeights {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+      } }()
+      try { if let v = _storage._augmentation {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+      } }()
+      if _storage._ignoreSampleWeights != false {
+        try visitor.visitSingularBoolField(value: _storage._ignoreSampleWeights, fieldNumber: 16)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Annotator_V1_HoVerNetTrainRequest, rhs: Annotator_V1_HoVerNetTrainRequest) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._data != rhs_storage._data {return false}
+        if _storage._validation != rhs_storage._validation {return false}
+        if _storage._steps != rhs_storage._steps {return false}
+        if _storage._minutes != rhs_storage._minutes {return false}
+        if _storage._initModel != rhs_storage._initModel {return false}
+        if _storage._seed != rhs_storage._seed {return false}
+        if _storage._configurationJson != rhs_storage._configurationJson {return false}
+        if _storage._patchSize != rhs_storage._patchSize {return false}
+        if _storage._batchSize != rhs_storage._batchSize {return false}
+        if _storage._validationEvery != rhs_storage._validationEvery {return false}
+        if _storage._tunePostProcessing != rhs_storage._tunePostProcessing {return false}
+        if _storage._learningRate != rhs_storage._learningRate {return false}
+        if _storage._holdOut != rhs_storage._holdOut {return false}
+        if _storage._lossWeights != rhs_storage._lossWeights {return false}
+        if _storage._augmentation != rhs_storage._augmentation {return false}
+        if _storage._ignoreSampleWeights != rhs_storage._ignoreSampleWeights {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Annotator_V1_HoVerNetLossWeights: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HoVerNetLossWeights"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cross_entropy\0\u{1}dice\0\u{1}mse\0\u{1}msge\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -211,75 +499,96 @@ nonisolated extension Annotator_V1_HoVerNetTrainRequest: SwiftProtobuf.Message, 
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularMessageField(value: &self._data) }()
-      case 2: try { try decoder.decodeSingularMessageField(value: &self._validation) }()
-      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.steps) }()
-      case 4: try { try decoder.decodeSingularDoubleField(value: &self.minutes) }()
-      case 5: try { try decoder.decodeSingularMessageField(value: &self._initModel) }()
-      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.seed) }()
-      case 7: try { try decoder.decodeSingularStringField(value: &self.configurationJson) }()
-      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.patchSize) }()
-      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.batchSize) }()
-      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.validationEvery) }()
-      case 11: try { try decoder.decodeSingularBoolField(value: &self.tunePostProcessing) }()
+      case 1: try { try decoder.decodeSingularFloatField(value: &self.crossEntropy) }()
+      case 2: try { try decoder.decodeSingularFloatField(value: &self.dice) }()
+      case 3: try { try decoder.decodeSingularFloatField(value: &self.mse) }()
+      case 4: try { try decoder.decodeSingularFloatField(value: &self.msge) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._data {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-    } }()
-    try { if let v = self._validation {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    } }()
-    if self.steps != 0 {
-      try visitor.visitSingularUInt32Field(value: self.steps, fieldNumber: 3)
+    if self.crossEntropy.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.crossEntropy, fieldNumber: 1)
     }
-    if self.minutes.bitPattern != 0 {
-      try visitor.visitSingularDoubleField(value: self.minutes, fieldNumber: 4)
+    if self.dice.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.dice, fieldNumber: 2)
     }
-    try { if let v = self._initModel {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
-    } }()
-    if self.seed != 0 {
-      try visitor.visitSingularUInt64Field(value: self.seed, fieldNumber: 6)
+    if self.mse.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.mse, fieldNumber: 3)
     }
-    if !self.configurationJson.isEmpty {
-      try visitor.visitSingularStringField(value: self.configurationJson, fieldNumber: 7)
-    }
-    if self.patchSize != 0 {
-      try visitor.visitSingularUInt32Field(value: self.patchSize, fieldNumber: 8)
-    }
-    if self.batchSize != 0 {
-      try visitor.visitSingularUInt32Field(value: self.batchSize, fieldNumber: 9)
-    }
-    if self.validationEvery != 0 {
-      try visitor.visitSingularUInt32Field(value: self.validationEvery, fieldNumber: 10)
-    }
-    if self.tunePostProcessing != false {
-      try visitor.visitSingularBoolField(value: self.tunePostProcessing, fieldNumber: 11)
+    if self.msge.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.msge, fieldNumber: 4)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Annotator_V1_HoVerNetTrainRequest, rhs: Annotator_V1_HoVerNetTrainRequest) -> Bool {
-    if lhs._data != rhs._data {return false}
-    if lhs._validation != rhs._validation {return false}
-    if lhs.steps != rhs.steps {return false}
-    if lhs.minutes != rhs.minutes {return false}
-    if lhs._initModel != rhs._initModel {return false}
-    if lhs.seed != rhs.seed {return false}
-    if lhs.configurationJson != rhs.configurationJson {return false}
-    if lhs.patchSize != rhs.patchSize {return false}
-    if lhs.batchSize != rhs.batchSize {return false}
-    if lhs.validationEvery != rhs.validationEvery {return false}
-    if lhs.tunePostProcessing != rhs.tunePostProcessing {return false}
+  public static func ==(lhs: Annotator_V1_HoVerNetLossWeights, rhs: Annotator_V1_HoVerNetLossWeights) -> Bool {
+    if lhs.crossEntropy != rhs.crossEntropy {return false}
+    if lhs.dice != rhs.dice {return false}
+    if lhs.mse != rhs.mse {return false}
+    if lhs.msge != rhs.msge {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Annotator_V1_HoVerNetAugmentation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HoVerNetAugmentation"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}flips_and_rotations\0\u{3}hed_scale\0\u{3}hed_shift\0\u{3}elastic_probability\0\u{1}brightness\0\u{1}contrast\0\u{1}saturation\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.flipsAndRotations) }()
+      case 2: try { try decoder.decodeSingularFloatField(value: &self.hedScale) }()
+      case 3: try { try decoder.decodeSingularFloatField(value: &self.hedShift) }()
+      case 4: try { try decoder.decodeSingularDoubleField(value: &self.elasticProbability) }()
+      case 5: try { try decoder.decodeSingularFloatField(value: &self.brightness) }()
+      case 6: try { try decoder.decodeSingularFloatField(value: &self.contrast) }()
+      case 7: try { try decoder.decodeSingularFloatField(value: &self.saturation) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.flipsAndRotations != false {
+      try visitor.visitSingularBoolField(value: self.flipsAndRotations, fieldNumber: 1)
+    }
+    if self.hedScale.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.hedScale, fieldNumber: 2)
+    }
+    if self.hedShift.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.hedShift, fieldNumber: 3)
+    }
+    if self.elasticProbability.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.elasticProbability, fieldNumber: 4)
+    }
+    if self.brightness.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.brightness, fieldNumber: 5)
+    }
+    if self.contrast.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.contrast, fieldNumber: 6)
+    }
+    if self.saturation.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.saturation, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Annotator_V1_HoVerNetAugmentation, rhs: Annotator_V1_HoVerNetAugmentation) -> Bool {
+    if lhs.flipsAndRotations != rhs.flipsAndRotations {return false}
+    if lhs.hedScale != rhs.hedScale {return false}
+    if lhs.hedShift != rhs.hedShift {return false}
+    if lhs.elasticProbability != rhs.elasticProbability {return false}
+    if lhs.brightness != rhs.brightness {return false}
+    if lhs.contrast != rhs.contrast {return false}
+    if lhs.saturation != rhs.saturation {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -97,6 +97,96 @@ void   annotator__v1__ho_ver_net_train_request__free_unpacked
   assert(message->base.descriptor == &annotator__v1__ho_ver_net_train_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   annotator__v1__ho_ver_net_loss_weights__init
+                     (Annotator__V1__HoVerNetLossWeights         *message)
+{
+  static const Annotator__V1__HoVerNetLossWeights init_value = ANNOTATOR__V1__HO_VER_NET_LOSS_WEIGHTS__INIT;
+  *message = init_value;
+}
+size_t annotator__v1__ho_ver_net_loss_weights__get_packed_size
+                     (const Annotator__V1__HoVerNetLossWeights *message)
+{
+  assert(message->base.descriptor == &annotator__v1__ho_ver_net_loss_weights__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t annotator__v1__ho_ver_net_loss_weights__pack
+                     (const Annotator__V1__HoVerNetLossWeights *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &annotator__v1__ho_ver_net_loss_weights__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t annotator__v1__ho_ver_net_loss_weights__pack_to_buffer
+                     (const Annotator__V1__HoVerNetLossWeights *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &annotator__v1__ho_ver_net_loss_weights__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Annotator__V1__HoVerNetLossWeights *
+       annotator__v1__ho_ver_net_loss_weights__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Annotator__V1__HoVerNetLossWeights *)
+     protobuf_c_message_unpack (&annotator__v1__ho_ver_net_loss_weights__descriptor,
+                                allocator, len, data);
+}
+void   annotator__v1__ho_ver_net_loss_weights__free_unpacked
+                     (Annotator__V1__HoVerNetLossWeights *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &annotator__v1__ho_ver_net_loss_weights__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   annotator__v1__ho_ver_net_augmentation__init
+                     (Annotator__V1__HoVerNetAugmentation         *message)
+{
+  static const Annotator__V1__HoVerNetAugmentation init_value = ANNOTATOR__V1__HO_VER_NET_AUGMENTATION__INIT;
+  *message = init_value;
+}
+size_t annotator__v1__ho_ver_net_augmentation__get_packed_size
+                     (const Annotator__V1__HoVerNetAugmentation *message)
+{
+  assert(message->base.descriptor == &annotator__v1__ho_ver_net_augmentation__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t annotator__v1__ho_ver_net_augmentation__pack
+                     (const Annotator__V1__HoVerNetAugmentation *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &annotator__v1__ho_ver_net_augmentation__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t annotator__v1__ho_ver_net_augmentation__pack_to_buffer
+                     (const Annotator__V1__HoVerNetAugmentation *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &annotator__v1__ho_ver_net_augmentation__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Annotator__V1__HoVerNetAugmentation *
+       annotator__v1__ho_ver_net_augmentation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Annotator__V1__HoVerNetAugmentation *)
+     protobuf_c_message_unpack (&annotator__v1__ho_ver_net_augmentation__descriptor,
+                                allocator, len, data);
+}
+void   annotator__v1__ho_ver_net_augmentation__free_unpacked
+                     (Annotator__V1__HoVerNetAugmentation *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &annotator__v1__ho_ver_net_augmentation__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   annotator__v1__ho_ver_net_infer_request__init
                      (Annotator__V1__HoVerNetInferRequest         *message)
 {
@@ -231,7 +321,7 @@ const ProtobufCMessageDescriptor annotator__v1__dataset_ref__descriptor =
   (ProtobufCMessageInit) annotator__v1__dataset_ref__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor annotator__v1__ho_ver_net_train_request__field_descriptors[11] =
+static const ProtobufCFieldDescriptor annotator__v1__ho_ver_net_train_request__field_descriptors[16] =
 {
   {
     "data",
@@ -365,12 +455,77 @@ static const ProtobufCFieldDescriptor annotator__v1__ho_ver_net_train_request__f
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "learning_rate",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__HoVerNetTrainRequest, learning_rate),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "hold_out",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__HoVerNetTrainRequest, hold_out),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "loss_weights",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__HoVerNetTrainRequest, loss_weights),
+    &annotator__v1__ho_ver_net_loss_weights__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "augmentation",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__HoVerNetTrainRequest, augmentation),
+    &annotator__v1__ho_ver_net_augmentation__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ignore_sample_weights",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__HoVerNetTrainRequest, ignore_sample_weights),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned annotator__v1__ho_ver_net_train_request__field_indices_by_name[] = {
+  14,   /* field[14] = augmentation */
   8,   /* field[8] = batch_size */
   6,   /* field[6] = configuration_json */
   0,   /* field[0] = data */
+  12,   /* field[12] = hold_out */
+  15,   /* field[15] = ignore_sample_weights */
   4,   /* field[4] = init_model */
+  11,   /* field[11] = learning_rate */
+  13,   /* field[13] = loss_weights */
   3,   /* field[3] = minutes */
   7,   /* field[7] = patch_size */
   5,   /* field[5] = seed */
@@ -382,7 +537,7 @@ static const unsigned annotator__v1__ho_ver_net_train_request__field_indices_by_
 static const ProtobufCIntRange annotator__v1__ho_ver_net_train_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 16 }
 };
 const ProtobufCMessageDescriptor annotator__v1__ho_ver_net_train_request__descriptor =
 {
@@ -392,11 +547,204 @@ const ProtobufCMessageDescriptor annotator__v1__ho_ver_net_train_request__descri
   "Annotator__V1__HoVerNetTrainRequest",
   "annotator.v1",
   sizeof(Annotator__V1__HoVerNetTrainRequest),
-  11,
+  16,
   annotator__v1__ho_ver_net_train_request__field_descriptors,
   annotator__v1__ho_ver_net_train_request__field_indices_by_name,
   1,  annotator__v1__ho_ver_net_train_request__number_ranges,
   (ProtobufCMessageInit) annotator__v1__ho_ver_net_train_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor annotator__v1__ho_ver_net_loss_weights__field_descriptors[4] =
+{
+  {
+    "cross_entropy",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__HoVerNetLossWeights, cross_entropy),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "dice",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__HoVerNetLossWeights, dice),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "mse",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__HoVerNetLossWeights, mse),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "msge",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__HoVerNetLossWeights, msge),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned annotator__v1__ho_ver_net_loss_weights__field_indices_by_name[] = {
+  0,   /* field[0] = cross_entropy */
+  1,   /* field[1] = dice */
+  2,   /* field[2] = mse */
+  3,   /* field[3] = msge */
+};
+static const ProtobufCIntRange annotator__v1__ho_ver_net_loss_weights__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor annotator__v1__ho_ver_net_loss_weights__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "annotator.v1.HoVerNetLossWeights",
+  "HoVerNetLossWeights",
+  "Annotator__V1__HoVerNetLossWeights",
+  "annotator.v1",
+  sizeof(Annotator__V1__HoVerNetLossWeights),
+  4,
+  annotator__v1__ho_ver_net_loss_weights__field_descriptors,
+  annotator__v1__ho_ver_net_loss_weights__field_indices_by_name,
+  1,  annotator__v1__ho_ver_net_loss_weights__number_ranges,
+  (ProtobufCMessageInit) annotator__v1__ho_ver_net_loss_weights__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor annotator__v1__ho_ver_net_augmentation__field_descriptors[7] =
+{
+  {
+    "flips_and_rotations",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__HoVerNetAugmentation, flips_and_rotations),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "hed_scale",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__HoVerNetAugmentation, hed_scale),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "hed_shift",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__HoVerNetAugmentation, hed_shift),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "elastic_probability",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__HoVerNetAugmentation, elastic_probability),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "brightness",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__HoVerNetAugmentation, brightness),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "contrast",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__HoVerNetAugmentation, contrast),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "saturation",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__HoVerNetAugmentation, saturation),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned annotator__v1__ho_ver_net_augmentation__field_indices_by_name[] = {
+  4,   /* field[4] = brightness */
+  5,   /* field[5] = contrast */
+  3,   /* field[3] = elastic_probability */
+  0,   /* field[0] = flips_and_rotations */
+  1,   /* field[1] = hed_scale */
+  2,   /* field[2] = hed_shift */
+  6,   /* field[6] = saturation */
+};
+static const ProtobufCIntRange annotator__v1__ho_ver_net_augmentation__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor annotator__v1__ho_ver_net_augmentation__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "annotator.v1.HoVerNetAugmentation",
+  "HoVerNetAugmentation",
+  "Annotator__V1__HoVerNetAugmentation",
+  "annotator.v1",
+  sizeof(Annotator__V1__HoVerNetAugmentation),
+  7,
+  annotator__v1__ho_ver_net_augmentation__field_descriptors,
+  annotator__v1__ho_ver_net_augmentation__field_indices_by_name,
+  1,  annotator__v1__ho_ver_net_augmentation__number_ranges,
+  (ProtobufCMessageInit) annotator__v1__ho_ver_net_augmentation__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor annotator__v1__ho_ver_net_infer_request__field_descriptors[2] =

@@ -18,6 +18,8 @@ PROTOBUF_C__BEGIN_DECLS
 
 typedef struct Annotator__V1__DatasetRef Annotator__V1__DatasetRef;
 typedef struct Annotator__V1__HoVerNetTrainRequest Annotator__V1__HoVerNetTrainRequest;
+typedef struct Annotator__V1__HoVerNetLossWeights Annotator__V1__HoVerNetLossWeights;
+typedef struct Annotator__V1__HoVerNetAugmentation Annotator__V1__HoVerNetAugmentation;
 typedef struct Annotator__V1__HoVerNetInferRequest Annotator__V1__HoVerNetInferRequest;
 typedef struct Annotator__V1__HoVerNetInferResponse Annotator__V1__HoVerNetInferResponse;
 typedef struct Annotator__V1__HoVerNetInferResponse__InstanceTypesEntry Annotator__V1__HoVerNetInferResponse__InstanceTypesEntry;
@@ -82,10 +84,84 @@ struct  Annotator__V1__HoVerNetTrainRequest
    * Needs `validation`; with synthetic validation pairs this needs no human mask.
    */
   protobuf_c_boolean tune_post_processing;
+  /*
+   * The training recipe; fields left unset keep the trainer's defaults (listed by
+   * `annotator hovernet train --help`).
+   * Peak learning rate of Adam's cosine schedule; 0 = default.
+   */
+  float learning_rate;
+  /*
+   * Without `validation`: hold out this many images of `data`, spread evenly, for
+   * validation (as `--hold-out N`); 0 = none.
+   */
+  uint32_t hold_out;
+  Annotator__V1__HoVerNetLossWeights *loss_weights;
+  Annotator__V1__HoVerNetAugmentation *augmentation;
+  /*
+   * Draw training samples uniformly even when the folder has importance weights
+   * (weights.json, written by the refinement service).
+   */
+  protobuf_c_boolean ignore_sample_weights;
 };
 #define ANNOTATOR__V1__HO_VER_NET_TRAIN_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&annotator__v1__ho_ver_net_train_request__descriptor) \
-    , NULL, NULL, 0, 0, NULL, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+    , NULL, NULL, 0, 0, NULL, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+
+
+/*
+ * Weights of the loss terms. When set, every field counts (0 switches a term off).
+ */
+struct  Annotator__V1__HoVerNetLossWeights
+{
+  ProtobufCMessage base;
+  /*
+   * NP cross-entropy
+   */
+  float cross_entropy;
+  /*
+   * NP Dice
+   */
+  float dice;
+  /*
+   * HV mean squared error
+   */
+  float mse;
+  /*
+   * HV gradient MSE on nuclear pixels
+   */
+  float msge;
+};
+#define ANNOTATOR__V1__HO_VER_NET_LOSS_WEIGHTS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&annotator__v1__ho_ver_net_loss_weights__descriptor) \
+    , 0, 0, 0, 0 }
+
+
+/*
+ * Augmentation of each training patch. When set, every field counts (0 = off).
+ */
+struct  Annotator__V1__HoVerNetAugmentation
+{
+  ProtobufCMessage base;
+  protobuf_c_boolean flips_and_rotations;
+  /*
+   * H&E colour jitter: scale 1 ± hed_scale and shift ± hed_shift per stain density.
+   */
+  float hed_scale;
+  float hed_shift;
+  /*
+   * Probability of an elastic deformation per patch.
+   */
+  double elastic_probability;
+  /*
+   * RGB jitter: each factor uniform in 1 ± the value.
+   */
+  float brightness;
+  float contrast;
+  float saturation;
+};
+#define ANNOTATOR__V1__HO_VER_NET_AUGMENTATION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&annotator__v1__ho_ver_net_augmentation__descriptor) \
+    , 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*
@@ -173,6 +249,44 @@ Annotator__V1__HoVerNetTrainRequest *
 void   annotator__v1__ho_ver_net_train_request__free_unpacked
                      (Annotator__V1__HoVerNetTrainRequest *message,
                       ProtobufCAllocator *allocator);
+/* Annotator__V1__HoVerNetLossWeights methods */
+void   annotator__v1__ho_ver_net_loss_weights__init
+                     (Annotator__V1__HoVerNetLossWeights         *message);
+size_t annotator__v1__ho_ver_net_loss_weights__get_packed_size
+                     (const Annotator__V1__HoVerNetLossWeights   *message);
+size_t annotator__v1__ho_ver_net_loss_weights__pack
+                     (const Annotator__V1__HoVerNetLossWeights   *message,
+                      uint8_t             *out);
+size_t annotator__v1__ho_ver_net_loss_weights__pack_to_buffer
+                     (const Annotator__V1__HoVerNetLossWeights   *message,
+                      ProtobufCBuffer     *buffer);
+Annotator__V1__HoVerNetLossWeights *
+       annotator__v1__ho_ver_net_loss_weights__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   annotator__v1__ho_ver_net_loss_weights__free_unpacked
+                     (Annotator__V1__HoVerNetLossWeights *message,
+                      ProtobufCAllocator *allocator);
+/* Annotator__V1__HoVerNetAugmentation methods */
+void   annotator__v1__ho_ver_net_augmentation__init
+                     (Annotator__V1__HoVerNetAugmentation         *message);
+size_t annotator__v1__ho_ver_net_augmentation__get_packed_size
+                     (const Annotator__V1__HoVerNetAugmentation   *message);
+size_t annotator__v1__ho_ver_net_augmentation__pack
+                     (const Annotator__V1__HoVerNetAugmentation   *message,
+                      uint8_t             *out);
+size_t annotator__v1__ho_ver_net_augmentation__pack_to_buffer
+                     (const Annotator__V1__HoVerNetAugmentation   *message,
+                      ProtobufCBuffer     *buffer);
+Annotator__V1__HoVerNetAugmentation *
+       annotator__v1__ho_ver_net_augmentation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   annotator__v1__ho_ver_net_augmentation__free_unpacked
+                     (Annotator__V1__HoVerNetAugmentation *message,
+                      ProtobufCAllocator *allocator);
 /* Annotator__V1__HoVerNetInferRequest methods */
 void   annotator__v1__ho_ver_net_infer_request__init
                      (Annotator__V1__HoVerNetInferRequest         *message);
@@ -222,6 +336,12 @@ typedef void (*Annotator__V1__DatasetRef_Closure)
 typedef void (*Annotator__V1__HoVerNetTrainRequest_Closure)
                  (const Annotator__V1__HoVerNetTrainRequest *message,
                   void *closure_data);
+typedef void (*Annotator__V1__HoVerNetLossWeights_Closure)
+                 (const Annotator__V1__HoVerNetLossWeights *message,
+                  void *closure_data);
+typedef void (*Annotator__V1__HoVerNetAugmentation_Closure)
+                 (const Annotator__V1__HoVerNetAugmentation *message,
+                  void *closure_data);
 typedef void (*Annotator__V1__HoVerNetInferRequest_Closure)
                  (const Annotator__V1__HoVerNetInferRequest *message,
                   void *closure_data);
@@ -239,6 +359,8 @@ typedef void (*Annotator__V1__HoVerNetInferResponse_Closure)
 
 extern const ProtobufCMessageDescriptor annotator__v1__dataset_ref__descriptor;
 extern const ProtobufCMessageDescriptor annotator__v1__ho_ver_net_train_request__descriptor;
+extern const ProtobufCMessageDescriptor annotator__v1__ho_ver_net_loss_weights__descriptor;
+extern const ProtobufCMessageDescriptor annotator__v1__ho_ver_net_augmentation__descriptor;
 extern const ProtobufCMessageDescriptor annotator__v1__ho_ver_net_infer_request__descriptor;
 extern const ProtobufCMessageDescriptor annotator__v1__ho_ver_net_infer_response__descriptor;
 extern const ProtobufCMessageDescriptor annotator__v1__ho_ver_net_infer_response__instance_types_entry__descriptor;
