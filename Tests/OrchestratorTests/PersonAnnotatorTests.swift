@@ -29,22 +29,7 @@ final class AnnotationCommandTests: XCTestCase {
 }
 
 /// A person's session replayed from a script against the stand-in model (5×5 squares).
-final class PersonAnnotatorTests: XCTestCase {
-    private var server: RPCServer!
-    private var client: RPCClient!
-
-    override func setUp() async throws {
-        var configuration = ServerConfiguration(endpoint: "inproc://fake-interactive-\(UUID().uuidString)")
-        configuration.log = { _ in }
-        server = RPCServer(service: SquareModelService().definition, configuration: configuration)
-        client = try RPCClient(endpoint: try server.start())
-    }
-
-    override func tearDown() async throws {
-        client.close()
-        await server.shutdown()
-    }
-
+final class PersonAnnotatorTests: SquareModelServiceTestCase {
     private func annotator(_ lines: [String], statuses: Lines) -> PersonAnnotator {
         let queue = Lines(lines)
         return PersonAnnotator(client: InteractiveClient(rpc: client), model: nil,

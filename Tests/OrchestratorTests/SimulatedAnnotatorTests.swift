@@ -9,22 +9,7 @@ import XCTest
 /// The simulated annotator against a stand-in interactive service whose "model" answers
 /// every positive click with a 5×5 square: whatever the annotator returns must be made of
 /// those squares, never of the ground truth it reads to place clicks.
-final class SimulatedAnnotatorTests: XCTestCase {
-    private var server: RPCServer!
-    private var client: RPCClient!
-
-    override func setUp() async throws {
-        var configuration = ServerConfiguration(endpoint: "inproc://fake-interactive-\(UUID().uuidString)")
-        configuration.log = { _ in }
-        server = RPCServer(service: SquareModelService().definition, configuration: configuration)
-        client = try RPCClient(endpoint: try server.start())
-    }
-
-    override func tearDown() async throws {
-        client.close()
-        await server.shutdown()
-    }
-
+final class SimulatedAnnotatorTests: SquareModelServiceTestCase {
     /// Plus-shaped nuclei (arms 3 px wide, 13 px long): a 5×5 square never reaches IoU 0.85.
     private func crossesGroundTruth() -> (RGBImage, LabelMap, [(x: Int, y: Int)]) {
         let centres = [(x: 12, y: 12), (x: 40, y: 14), (x: 20, y: 44), (x: 50, y: 48)]

@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import Wire
+import XCTest
 
 /// A stand-in interactive service: each positive click predicts a 5×5 square around it.
 final class SquareModelService: @unchecked Sendable {
@@ -65,5 +66,23 @@ final class SquareModelService: @unchecked Sendable {
             return Annotator_V1_FinishResponse()
         }
         return service
+    }
+}
+
+/// Serves `SquareModelService` in-process for the annotator tests and connects a client.
+class SquareModelServiceTestCase: XCTestCase {
+    private var server: RPCServer!
+    var client: RPCClient!
+
+    override func setUp() async throws {
+        var configuration = ServerConfiguration(endpoint: "inproc://fake-interactive-\(UUID().uuidString)")
+        configuration.log = { _ in }
+        server = RPCServer(service: SquareModelService().definition, configuration: configuration)
+        client = try RPCClient(endpoint: try server.start())
+    }
+
+    override func tearDown() async throws {
+        client.close()
+        await server.shutdown()
     }
 }
