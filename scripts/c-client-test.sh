@@ -27,7 +27,7 @@ echo "c-client: service drained and exited 0 after SIGTERM"
 # The interactive service with a one-step model, driven by the C example program.
 c_build=$(dirname "$c_test")
 model="$work/model.safetensors"
-"$annotator" interactive train --data Samples/monuseg-mini --out "$model" --steps 1 --batch-size 2 >/dev/null
+"$annotator" interactive train --data Samples/monuseg-mini --out "$model" --steps 1 --batch 2 --lr 0.002 >/dev/null
 socket2="$work/interactive.sock"
 "$annotator" serve interactive --bind "ipc://$socket2" --model "$model" --store "$work/store" 2>"$work/interactive.log" &
 interactive=$!

@@ -51,13 +51,13 @@ struct HoVerNetTrain: AsyncParsableCommand {
     @Option(help: "Seed of weights, patches and augmentations.")
     var seed: UInt64 = 0
 
-    @Option(help: "Patches per step.")
+    @Option(name: [.customLong("batch"), .customLong("batch-size")], help: "Patches per step.")
     var batch = TrainingOptions().batchSize
 
     @Option(help: "Patch side (pixels).")
     var patch = TrainingOptions().patchSize
 
-    @Option(help: "Peak learning rate (Adam, cosine decay).")
+    @Option(name: [.customLong("lr"), .customLong("learning-rate")], help: "Peak learning rate (Adam, cosine decay).")
     var lr = TrainingOptions().learningRate
 
     @Option(help: "Validate and checkpoint every N steps.")

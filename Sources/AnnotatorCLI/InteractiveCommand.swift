@@ -39,9 +39,9 @@ struct InteractiveTrain: AsyncParsableCommand {
     var resume = false
     @Option(help: "Seed for weights and sampling.")
     var seed: UInt64 = 0
-    @Option(help: "Batch size.")
+    @Option(name: [.customLong("batch"), .customLong("batch-size")], help: "Windows per step.")
     var batchSize = 16
-    @Option(help: "Peak learning rate (Adam, cosine decay).")
+    @Option(name: [.customLong("lr"), .customLong("learning-rate")], help: "Peak learning rate (Adam, cosine decay).")
     var learningRate: Float = 1e-3
     @Option(help: "Threads for the engine's kernels.")
     var threads = 2
