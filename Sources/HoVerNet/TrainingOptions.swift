@@ -9,7 +9,11 @@ public struct TrainingOptions: Sendable {
     public var minutes: Double?
     public var batchSize = 8
     public var patchSize = 256
-    public var learningRate: Float = 1e-3
+    /// Peak learning rate (Adam; linear warm-up, then cosine decay). 2e-3 trained better
+    /// than 1e-3 on held-out MoNuSeg training images (26 images, 4 held out, the 2,034 steps
+    /// of the 60-minute reference): Dice / AJI / PQ 0.788 / 0.509 / 0.487 against 0.780 /
+    /// 0.502 / 0.474.
+    public var learningRate: Float = 2e-3
     /// Final learning rate of the cosine decay.
     public var minimumLearningRate: Float = 1e-5
     public var warmupSteps = 20

@@ -289,6 +289,7 @@ public struct ServiceStages: CycleStages {
         request.configurationJson = plan.models.hovernetConfiguration
         request.patchSize = UInt32(plan.models.hovernetPatchSize)
         request.batchSize = UInt32(plan.models.hovernetBatchSize)
+        request.learningRate = plan.models.hovernetLearningRate
         if let previous = state.hovernetModel { request.initModel = state.reference(previous, kind: "hovernet-model") }
         if let validation = state.validationDataset {
             // Validated once, at the end, then its post-processing tuned on those pairs.

@@ -159,6 +159,11 @@ final class CycleRunnerTests: XCTestCase {
         XCTAssertEqual(CyclePlan().postProcessingValidationCount, 30)
         let current = try JSONDecoder().decode(CyclePlan.self, from: try JSONEncoder().encode(CyclePlan()))
         XCTAssertEqual(current, CyclePlan())
+        // Model settings stored before the cycle named its HoVerNet learning rate train at
+        // the rate they were run with.
+        let earlierModels = try JSONDecoder().decode(CyclePlan.self, from: Data(#"{"models": {"hovernetBatchSize": 4}}"#.utf8))
+        XCTAssertEqual(earlierModels.models.hovernetBatchSize, 4)
+        XCTAssertEqual(earlierModels.models.hovernetLearningRate, 1e-3)
     }
 }
 
