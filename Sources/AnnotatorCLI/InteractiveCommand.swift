@@ -40,9 +40,9 @@ struct InteractiveTrain: AsyncParsableCommand {
     @Option(help: "Seed for weights and sampling.")
     var seed: UInt64 = 0
     @Option(name: [.customLong("batch"), .customLong("batch-size")], help: "Windows per step.")
-    var batchSize = 16
+    var batchSize = InteractiveTrainingOptions().batchSize
     @Option(name: [.customLong("lr"), .customLong("learning-rate")], help: "Peak learning rate (Adam, cosine decay).")
-    var learningRate: Float = 1e-3
+    var learningRate = InteractiveTrainingOptions().learningRate
     @Option(help: "Threads for the engine's kernels.")
     var threads = 2
     @Flag(help: "Print the summary as JSON.")
