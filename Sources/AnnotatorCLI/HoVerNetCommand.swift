@@ -323,10 +323,6 @@ extension HoVerNetTrain {
         }
         request.steps = UInt32(steps ?? 0)
         request.minutes = minutes ?? 0
-        request.seed = seed
-        request.patchSize = UInt32(patch)
-        request.batchSize = UInt32(batch)
-        request.validationEvery = UInt32(validateEvery)
         request.setRecipe(options)
         request.ignoreSampleWeights = ignoreSampleWeights
         request.configurationJson = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)

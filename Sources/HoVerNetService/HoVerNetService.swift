@@ -81,9 +81,6 @@ public final class HoVerNetService: Sendable {
             throw .invalidArgument("dataset: \(error)")
         }
         if request.holdOut > 0 {
-            guard Int(request.holdOut) < data.pairs.count else {
-                throw .invalidArgument("hold_out: \(request.holdOut) of \(data.pairs.count) image(s) leaves none to train on")
-            }
             do {
                 let parts = try data.split(holdingOutEvenly: Int(request.holdOut))
                 (data, validation) = (parts.train, parts.heldOut)
@@ -98,21 +95,16 @@ public final class HoVerNetService: Sendable {
         let initial: URL? = request.hasInitModel ? try store.resolve(request.initModel, field: "init_model").url : nil
         var options = TrainingOptions(steps: request.steps > 0 ? Int(request.steps) : nil,
                                       minutes: request.minutes > 0 ? request.minutes : nil)
-        options.seed = request.seed
         try options.applyRecipe(of: request)
-        if request.patchSize > 0 { options.patchSize = Int(request.patchSize) }
-        if request.batchSize > 0 { options.batchSize = Int(request.batchSize) }
-        if request.validationEvery > 0 { options.validationEvery = Int(request.validationEvery) }
         options.initialModel = initial
         let workFolder = configuration.artifactRoot.appendingPathComponent("training-\(UUID().uuidString.prefix(8))")
         options.output = workFolder.appendingPathComponent("model.safetensors")
         let store = self.store
-        let (modelChoice, trainingOptions, trainingData, validationData) = (modelConfiguration, options, data, validation)
-        return jobs.start { job in
+        return jobs.start { [modelConfiguration, options, data, validation] job in
             try FileManager.default.createDirectory(at: workFolder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: workFolder) }
             let summary = try HoVerNetTrainer.train(
-                configuration: modelChoice, data: trainingData, validation: validationData, options: trainingOptions,
+                configuration: modelConfiguration, data: data, validation: validation, options: options,
                 progress: { progress in
                     var metrics: [String: Double] = ["patches_per_s": progress.patchesPerSecond]
                     if let best = progress.best {
@@ -131,7 +123,7 @@ public final class HoVerNetService: Sendable {
             }
             var metrics: [String: Double] = ["steps": Double(summary.steps), "seconds": summary.seconds,
                                              "patches_per_s": summary.patchesPerSecond]
-            if tune, summary.stopReason != .cancelled, let validation = validationData {
+            if tune, summary.stopReason != .cancelled, let validation {
                 job.report(step: summary.steps, totalSteps: summary.steps, loss: Double(summary.finalLoss),
                            message: "tuning post-processing on \(validation.pairs.count) validation image(s)", metrics: [:])
                 // Thresholds only: validation pairs may be synthetic, and made pairs have no

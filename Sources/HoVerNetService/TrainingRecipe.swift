@@ -2,13 +2,18 @@ import HoVerNet
 import ServiceKit
 import Wire
 
-// The training recipe (learning rate, loss weights, augmentation) crosses the wire in
-// `HoVerNetTrainRequest`; this is its one mapping in each direction, so a job started
-// over the wire trains as the same options would in-process.
+// The training recipe (seed, patches, validation interval, learning rate, loss weights,
+// augmentation) crosses the wire in `HoVerNetTrainRequest`; this is its one mapping in each
+// direction, so a job started over the wire trains as the same options would in-process.
+// The budget, the data and the models are the caller's.
 
 extension Annotator_V1_HoVerNetTrainRequest {
-    /// Sets every recipe field from `options` (the budget, data and model are the caller's).
+    /// Sets every recipe field from `options`.
     public mutating func setRecipe(_ options: TrainingOptions) {
+        seed = options.seed
+        patchSize = UInt32(options.patchSize)
+        batchSize = UInt32(options.batchSize)
+        validationEvery = UInt32(options.validationEvery)
         learningRate = options.learningRate
         lossWeights = .with {
             $0.crossEntropy = options.lossWeights.crossEntropy
@@ -33,6 +38,10 @@ extension TrainingOptions {
     /// Takes the recipe of a Train request; fields left unset keep the defaults. Values a
     /// trainer cannot use are the caller's error, named by field.
     mutating func applyRecipe(of request: Annotator_V1_HoVerNetTrainRequest) throws(RPCError) {
+        seed = request.seed
+        if request.patchSize > 0 { patchSize = Int(request.patchSize) }
+        if request.batchSize > 0 { batchSize = Int(request.batchSize) }
+        if request.validationEvery > 0 { validationEvery = Int(request.validationEvery) }
         if request.learningRate != 0 {
             guard request.learningRate > 0, request.learningRate.isFinite else {
                 throw .invalidArgument("learning_rate: \(request.learningRate) is not a positive number")
