@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The HoVerNet command line end to end on the bundled sample with a tiny model: train with
 # a held-out image and --tune, tune again explicitly, infer with the tuned parameters and
-# with overrides, score; train as a service's job; a missing folder is named. Checks the wiring, not the quality.
+# with overrides, score; train as a service's job; interactive train with a chosen architecture,
+# resume and eval; a missing folder or a wrong architecture is named. Checks the wiring, not the quality.
 set -euo pipefail
 annotator=$1
 work=$(mktemp -d /tmp/annotator-cli-smoke-XXXXXX)
@@ -40,6 +41,24 @@ grep -q '"val_dice"' "$work/remote.json" || { echo "cli-smoke: the service job d
 kill $server; wait $server 2>/dev/null || true
 trap 'rm -rf "$work"' EXIT
 
+# Interactive: a tiny architecture from the options; --resume keeps the stored architecture.
+imodel=$work/interactive.safetensors
+"$annotator" interactive train --data "$sample" --out "$imodel" --steps 2 --batch 2 --high-channels 4 --low-channels 8 \
+    --head-channels 4 --blocks-per-stage 0 --click-radius 2 --json > "$work/itrain.json" 2> "$work/itrain.log"
+"$annotator" interactive train --data "$sample" --out "$imodel" --steps 3 --batch 2 --resume --json > "$work/iresume.json" 2> "$work/iresume.log" \
+    || { echo "cli-smoke: interactive --resume did not take the stored architecture" >&2; cat "$work/iresume.log" >&2; exit 1; }
+grep -q '"steps" : 3' "$work/iresume.json" || { echo "cli-smoke: interactive resume did not reach step 3" >&2; cat "$work/iresume.json" >&2; exit 1; }
+"$annotator" interactive eval --model "$imodel" --images "$sample/images" --gt "$sample/instance_masks" --max-nuclei 3 \
+    --json > "$work/ieval.json" 2> /dev/null
+grep -q '"noc85"' "$work/ieval.json" || { echo "cli-smoke: interactive eval JSON lacks noc85" >&2; cat "$work/ieval.json" >&2; exit 1; }
+if "$annotator" interactive train --data "$sample" --out "$work/other.safetensors" --steps 1 --batch 2 --init "$imodel" \
+    --high-channels 6 2> "$work/err.log"; then echo "cli-smoke: --init with another architecture accepted" >&2; exit 1; fi
+grep -q "architecture differs" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
+if "$annotator" interactive train --data "$sample" --out "$work/other.safetensors" --steps 1 --input-size 30 2> "$work/err.log"; then
+    echo "cli-smoke: --input-size 30 accepted" >&2; exit 1
+fi
+grep -q "inputSize 30" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
+
 # Refused with a clear message, not a crash.
 if "$annotator" hovernet tune --model "$model" 2> "$work/err.log"; then echo "cli-smoke: tune without validation accepted" >&2; exit 1; fi
 grep -q "give either --val" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
@@ -47,4 +66,4 @@ if "$annotator" interactive eval --model "$model" --images "$sample/images" --gt
     echo "cli-smoke: interactive eval with a missing --gt folder accepted" >&2; exit 1
 fi
 grep -q -- "--gt: no folder at" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
-echo "cli-smoke: hovernet train (in-process and as a job), tune, infer and metrics work on the sample"
+echo "cli-smoke: hovernet train (in-process and as a job), tune, infer, metrics and interactive train/resume/eval work on the sample"

@@ -23,6 +23,9 @@ struct InteractiveTrain: AsyncParsableCommand {
         truth). The model is checkpointed to --out (atomically) while training, Adam's moments to \
         OUT's .optimizer.safetensors; --resume continues from both, --init warm-starts from \
         another model of the same architecture.
+
+        The architecture options default to the built-in configuration (~0.2 M parameters, sized \
+        for 2 cores) or, with --init or --resume, to the architecture stored in that model.
         """)
 
     @Option(help: "Folder dataset (images/ + instance_masks/).")
@@ -45,12 +48,24 @@ struct InteractiveTrain: AsyncParsableCommand {
     var learningRate = InteractiveTrainingOptions().learningRate
     @Option(help: "Threads for the engine's kernels.")
     var threads = 2
+    @OptionGroup(title: "Architecture")
+    var architecture: InteractiveArchitecture
+    @Option(help: "Corrective clicks simulated per step: 0…N, the network's own prediction fed back as the previous mask.")
+    var maxExtraClicks = InteractiveTrainingOptions().maxExtraClicks
+    @Option(help: "Training windows around a first click: this side (image px) ± 12; stored in the model, which predicts with it. (default: \(PredictorOptions().firstClickWindow), or the --init/--resume model's)")
+    var firstWindow: Int?
+    @Option(help: "Training windows around a nucleus: at least this side (image px); stored in the model. (default: \(PredictorOptions().minimumWindow), or the --init/--resume model's)")
+    var minWindow: Int?
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
     func run() async throws {
         Threads.count = threads
         let dataset = try FolderDataset(root: URL(fileURLWithPath: data))
+        let output = URL(fileURLWithPath: out)
+        let stored: URL? = resume && FileManager.default.fileExists(atPath: output.path) ? output : self.`init`.map { URL(fileURLWithPath: $0) }
+        let storedMetadata = try stored.map { try ModelFile.metadata(of: $0) }
+        let configuration = try architecture.configuration(base: storedMetadata?.configuration ?? .init())
         var options = InteractiveTrainingOptions()
         options.steps = steps
         options.timeBudget = minutes.map { $0 * 60 }
@@ -58,10 +73,19 @@ struct InteractiveTrain: AsyncParsableCommand {
         options.seed = seed
         options.batchSize = batchSize
         options.learningRate = learningRate
+        guard maxExtraClicks >= 0 else { throw ValidationError("--max-extra-clicks must be 0 or more") }
+        options.maxExtraClicks = maxExtraClicks
         options.checkpoint = URL(fileURLWithPath: out)
         options.resume = resume
         options.initialWeights = self.`init`.map { URL(fileURLWithPath: $0) }
-        let (network, summary) = try InteractiveTrainer.train(data: dataset, options: options, progress: { p in
+        var zoom = storedMetadata.map { PredictorOptions(trainedWith: $0.zoom) } ?? PredictorOptions()
+        if let firstWindow { zoom.firstClickWindow = firstWindow }
+        if let minWindow { zoom.minimumWindow = minWindow }
+        guard zoom.firstClickWindow >= 24, zoom.minimumWindow >= 8, zoom.minimumWindow <= zoom.maximumWindow else {
+            throw ValidationError("--first-window must be at least 24 and --min-window 8…\(zoom.maximumWindow) image pixels")
+        }
+        let (network, summary) = try InteractiveTrainer.train(configuration: configuration, data: dataset, options: options,
+                                                              predictorOptions: zoom, progress: { p in
             Console.note(String(format: "step %d%@  loss %.4f  %.0f s", p.step, p.totalSteps.map { "/\($0)" } ?? "", p.loss, p.elapsed))
         })
         if json {
@@ -116,7 +140,7 @@ struct InteractiveEval: AsyncParsableCommand {
         let paired = try PairedDataset(images: images, gt: gt)
         defer { paired.removeLinks() }
         let dataset = paired.dataset
-        let predictor = try InteractivePredictor(modelFile: URL(fileURLWithPath: model), options: tuning.options())
+        let predictor = try InteractivePredictor(modelFile: URL(fileURLWithPath: model), options: try tuning.options(for: model))
         var options = NoCOptions()
         options.maxNuclei = maxNuclei
         options.useFBRS = !noFbrs
@@ -222,7 +246,7 @@ struct InteractiveClick: AsyncParsableCommand {
             return Click(x: x, y: y, positive: parts[2] == "+")
         }
         guard !parsed.isEmpty else { throw CLIError("give at least one --click") }
-        var options = tuning.options()
+        var options = try tuning.options(for: model)
         options.useFBRS = !noFbrs
         let predictor = try InteractivePredictor(modelFile: URL(fileURLWithPath: model), options: options)
         let session = InteractiveSession(image: try ImageFiles.readRGB(URL(fileURLWithPath: image)), predictor: predictor)
@@ -310,13 +334,44 @@ struct BenchInteractive: AsyncParsableCommand {
     }
 }
 
+/// Architecture of a network to train; unset options keep the base configuration's values.
+struct InteractiveArchitecture: ParsableArguments {
+    @Option(help: "Side of the network input in pixels (multiple of 4).")
+    var inputSize: Int?
+    @Option(help: "Channels of the 1/2-resolution stream.")
+    var highChannels: Int?
+    @Option(help: "Channels of the 1/4-resolution stream.")
+    var lowChannels: Int?
+    @Option(help: "HRNet-style stages after the stem.")
+    var stages: Int?
+    @Option(help: "Residual blocks per stream in each stage.")
+    var blocksPerStage: Int?
+    @Option(help: "Channels of the segmentation head.")
+    var headChannels: Int?
+    @Option(help: "Click disk radius in network-input pixels.")
+    var clickRadius: Double?
+
+    func configuration(base: InteractiveModelConfiguration) throws -> InteractiveModelConfiguration {
+        var c = base
+        if let inputSize { c.inputSize = inputSize }
+        if let highChannels { c.highChannels = highChannels }
+        if let lowChannels { c.lowChannels = lowChannels }
+        if let stages { c.stages = stages }
+        if let blocksPerStage { c.blocksPerStage = blocksPerStage }
+        if let headChannels { c.headChannels = headChannels }
+        if let clickRadius { c.clickRadius = clickRadius }
+        do { try c.validate() } catch { throw ValidationError("architecture: \(error)") }
+        return c
+    }
+}
+
 /// Zoom-in and f-BRS settings shared by the commands that predict (defaults: PredictorOptions).
 struct PredictorTuning: ParsableArguments {
-    @Option(help: "Window side (image px) around a first click.")
+    @Option(help: "Window side (image px) around a first click. (default: the model's training windows)")
     var firstWindow: Int?
     @Option(help: "Later windows: bbox of mask and positive clicks times this.")
     var expansion: Double?
-    @Option(help: "Smallest window side (image px).")
+    @Option(help: "Smallest window side (image px). (default: the model's training windows)")
     var minWindow: Int?
     @Option(help: "f-BRS L2 weight on the scale/bias deviations.")
     var fbrsLambda: Double?
@@ -326,9 +381,12 @@ struct PredictorTuning: ParsableArguments {
     var threshold: Float?
     @Flag(inversion: .prefixedNo, help: "Keep only the mask's parts connected to a positive click.")
     var clickedComponentsOnly = PredictorOptions().clickedComponentsOnly
+    @Flag(inversion: .prefixedNo, help: "Predict a second time in the window the first prediction's mask calls for, when it differs.")
+    var refocus = PredictorOptions().refocus
 
-    func options() -> PredictorOptions {
-        var options = PredictorOptions()
+    /// Defaults at `model`'s training windows, with the options given.
+    func options(for model: String) throws -> PredictorOptions {
+        var options = PredictorOptions(trainedWith: try ModelFile.metadata(of: URL(fileURLWithPath: model)).zoom)
         if let firstWindow { options.firstClickWindow = firstWindow }
         if let expansion { options.expansion = expansion }
         if let minWindow { options.minimumWindow = minWindow }
@@ -336,6 +394,7 @@ struct PredictorTuning: ParsableArguments {
         if let fbrsRadius { options.fbrs.clickRadius = fbrsRadius }
         if let threshold { options.threshold = threshold }
         options.clickedComponentsOnly = clickedComponentsOnly
+        options.refocus = refocus
         return options
     }
 }
@@ -368,7 +427,7 @@ struct InteractivePoints: AsyncParsableCommand {
         let paired = try PairedDataset(images: images, gt: gt)
         defer { paired.removeLinks() }
         let dataset = paired.dataset
-        let predictor = try InteractivePredictor(modelFile: URL(fileURLWithPath: model), options: tuning.options())
+        let predictor = try InteractivePredictor(modelFile: URL(fileURLWithPath: model), options: try tuning.options(for: model))
         var ajis: [Double] = [], times: [Double] = []
         for sample in dataset.samples {
             let pair = try dataset.load(sample)

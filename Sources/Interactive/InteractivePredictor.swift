@@ -21,8 +21,20 @@ public struct PredictorOptions: Sendable, Equatable {
     /// Keep only the parts of the mask connected (8-neighbourhood) to a positive click: a
     /// click names one nucleus, so islands elsewhere in the window are a neighbour's pixels.
     public var clickedComponentsOnly = true
+    /// After a click, predict once more in the window the new mask calls for when it differs
+    /// from the one just used (same clicks, same previous mask): the first click's fixed
+    /// window is a guess at the nucleus's size, the second pass frames the nucleus it found.
+    public var refocus = false
 
     public init() {}
+
+    /// Defaults, with the windows a model was trained with (`TrainingZoom.legacy` when the
+    /// file predates stored geometry).
+    public init(trainedWith zoom: TrainingZoom?) {
+        let zoom = zoom ?? .legacy
+        firstClickWindow = zoom.firstClickWindow
+        minimumWindow = zoom.minimumWindow
+    }
 }
 
 /// The network plus inference settings; shared by many sessions (it holds no per-image
@@ -40,9 +52,11 @@ public final class InteractivePredictor: @unchecked Sendable {
         self.input = NetworkInput(configuration: network.configuration)
     }
 
-    public convenience init(modelFile: URL, options: PredictorOptions = .init()) throws(InteractiveError) {
-        let (network, _) = try ModelFile.load(modelFile)
-        self.init(network: network, options: options)
+    /// Loads a model file; without `options`, predicts with the defaults at the windows the
+    /// model was trained with.
+    public convenience init(modelFile: URL, options: PredictorOptions? = nil) throws(InteractiveError) {
+        let (network, metadata) = try ModelFile.load(modelFile)
+        self.init(network: network, options: options ?? PredictorOptions(trainedWith: metadata.zoom))
     }
 
     public var inputSize: Int { network.configuration.inputSize }

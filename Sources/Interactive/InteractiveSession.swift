@@ -86,15 +86,28 @@ public final class InteractiveSession {
         }
         var next = current
         next.clicks.append(click)
-        let window = chooseWindow(clicks: next.clicks, previous: current)
         let previous = current.probabilities
-        let prediction = try engine { () throws(LearningError) in
-            try predictor.predict(image: image, window: window, clicks: next.clicks,
-                                  previous: previous.isEmpty ? nil : { previous.probability(x: $0, y: $1) },
-                                  cache: cache, useFBRS: useFBRS ?? predictor.options.useFBRS)
+        func predict(in window: ZoomWindow) throws(InteractiveError) -> (ObjectState, Int) {
+            let prediction = try engine { () throws(LearningError) in
+                try predictor.predict(image: image, window: window, clicks: next.clicks,
+                                      previous: previous.isEmpty ? nil : { previous.probability(x: $0, y: $1) },
+                                      cache: cache, useFBRS: useFBRS ?? predictor.options.useFBRS)
+            }
+            var state = next
+            state.probabilities.paste(prediction.probabilities, window: window, imageWidth: image.width, imageHeight: image.height)
+            state.window = window
+            return (state, prediction.fbrsIterations)
         }
-        next.probabilities.paste(prediction.probabilities, window: window, imageWidth: image.width, imageHeight: image.height)
-        next.window = window
+        var window = chooseWindow(clicks: next.clicks, previous: current)
+        var (predicted, iterations) = try predict(in: window)
+        if predictor.options.refocus {
+            let settled = chooseWindow(clicks: next.clicks, previous: predicted)
+            if settled != window {
+                window = settled
+                (predicted, iterations) = try predict(in: window)
+            }
+        }
+        next = predicted
         undoStack.append(current)
         redoStack.removeAll()
         current = next
@@ -109,7 +122,7 @@ public final class InteractiveSession {
             }
         }
         return ClickOutcome(mask: mask, area: area, meanProbability: area > 0 ? total / Float(area) : 0,
-                            window: window, fbrsIterations: prediction.fbrsIterations)
+                            window: window, fbrsIterations: iterations)
     }
 
     /// Withdraws the last click of the current object.

@@ -83,7 +83,7 @@ public enum InteractiveTrainer {
         /// sidecar of a newer step, which a resume ignores.
         func saveCheckpoint(_ checkpoint: URL) throws(InteractiveError) {
             try engine { () throws(LearningError) in try OptimizerSidecar.save(["adam": optimiser], step: step, nextTo: checkpoint) }
-            try ModelFile.save(network, to: checkpoint, steps: step, seed: options.seed)
+            try ModelFile.save(network, to: checkpoint, steps: step, seed: options.seed, zoom: TrainingZoom(predictorOptions))
         }
         let clock = ContinuousClock(), started = clock.now
         var recent: [Double] = []

@@ -5,8 +5,9 @@ import Glibc
 #endif
 
 /// Weights files of the interactive network: safetensors whose metadata carries the format
-/// tag, the architecture (JSON of `InteractiveModelConfiguration`) and training progress, so
-/// loading rebuilds the right network or fails with a message saying what differs.
+/// tag, the architecture (JSON of `InteractiveModelConfiguration`), the zoom-in geometry the
+/// network was trained with and training progress, so loading rebuilds the right network
+/// (and predicts at the scales it learned) or fails with a message saying what differs.
 public enum ModelFile {
     static let format = "annotator.interactive.v1"
 
@@ -15,18 +16,22 @@ public enum ModelFile {
         /// Optimiser steps the weights have seen (resume continues from here).
         public var steps: Int
         public var seed: UInt64
+        /// Nil for files written before the geometry was stored (they were trained with
+        /// `TrainingZoom.legacy`).
+        public var zoom: TrainingZoom?
     }
 
     /// Writes atomically: a temporary file next to `url`, then a rename, so a reader (or a
     /// crash) never sees half a file.
-    public static func save(_ network: InteractiveNetwork, to url: URL, steps: Int = 0, seed: UInt64 = 0) throws(InteractiveError) {
-        let configuration: String
+    public static func save(_ network: InteractiveNetwork, to url: URL, steps: Int = 0, seed: UInt64 = 0,
+                            zoom: TrainingZoom? = nil) throws(InteractiveError) {
+        var metadata = ["format": format, "steps": String(steps), "seed": String(seed)]
         do {
-            configuration = String(decoding: try JSONEncoder().encode(network.configuration), as: UTF8.self)
+            metadata["configuration"] = String(decoding: try JSONEncoder().encode(network.configuration), as: UTF8.self)
+            if let zoom { metadata["zoom"] = String(decoding: try JSONEncoder().encode(zoom), as: UTF8.self) }
         } catch {
             throw .modelFile(path: url.path, detail: "cannot encode the configuration: \(error)")
         }
-        let metadata = ["format": format, "configuration": configuration, "steps": String(steps), "seed": String(seed)]
         let data = try engine { () throws(LearningError) in try SafeTensors.encode(network.stateDict(), metadata: metadata) }
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
@@ -57,8 +62,14 @@ public enum ModelFile {
         } catch {
             throw .modelFile(path: url.path, detail: "unreadable architecture metadata: \(error)")
         }
+        var zoom: TrainingZoom?
+        if let json = metadata["zoom"] {
+            do { zoom = try JSONDecoder().decode(TrainingZoom.self, from: Data(json.utf8)) } catch {
+                throw .modelFile(path: url.path, detail: "unreadable zoom metadata: \(error)")
+            }
+        }
         return Metadata(configuration: configuration, steps: Int(metadata["steps"] ?? "") ?? 0,
-                        seed: UInt64(metadata["seed"] ?? "") ?? 0)
+                        seed: UInt64(metadata["seed"] ?? "") ?? 0, zoom: zoom)
     }
 
     /// Builds the network the file describes and loads its weights (in eval mode).

@@ -121,3 +121,25 @@ public struct ZoomWindow: Sendable, Equatable, Hashable {
         return (low, min(low + 1, extent - 1), Float(clamped - Double(low)))
     }
 }
+
+/// The window sizes a network was trained with (image pixels). Predicting at other scales
+/// shows the network nuclei of sizes it never learned, so model files store these and
+/// predictors default to them.
+public struct TrainingZoom: Codable, Sendable, Equatable {
+    /// Windows around a first click were this side ± 12.
+    public var firstClickWindow: Int
+    /// Windows around a nucleus (bbox × 1.3–2) were at least this side.
+    public var minimumWindow: Int
+
+    public init(firstClickWindow: Int, minimumWindow: Int) {
+        self.firstClickWindow = firstClickWindow
+        self.minimumWindow = minimumWindow
+    }
+
+    public init(_ options: PredictorOptions) {
+        self.init(firstClickWindow: options.firstClickWindow, minimumWindow: options.minimumWindow)
+    }
+
+    /// What models trained before the geometry was stored used.
+    public static let legacy = TrainingZoom(firstClickWindow: 64, minimumWindow: 48)
+}

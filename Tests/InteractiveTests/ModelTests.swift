@@ -30,6 +30,8 @@ final class ModelTests: XCTestCase {
         let (loaded, metadata) = try ModelFile.load(url)
         XCTAssertEqual(metadata.steps, 42)
         XCTAssertEqual(metadata.seed, 9)
+        XCTAssertNil(metadata.zoom, "saved without a training geometry")
+        XCTAssertEqual(try InteractivePredictor(modelFile: url).options.minimumWindow, TrainingZoom.legacy.minimumWindow)
         XCTAssertEqual(loaded.configuration, tinyConfiguration())
         for ((name, a), (_, b)) in zip(network.stateDict(), loaded.stateDict()) { XCTAssertEqual(a.values, b.values, name) }
 
@@ -39,6 +41,17 @@ final class ModelTests: XCTestCase {
             guard case let InteractiveError.modelFile(_, detail) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(detail.contains("architecture differs"), detail)
         }
+
+        // A file with its training windows predicts at them unless told otherwise.
+        let zoomed = folder.appendingPathComponent("zoomed.safetensors")
+        try ModelFile.save(network, to: zoomed, zoom: TrainingZoom(firstClickWindow: 40, minimumWindow: 24))
+        XCTAssertEqual(try ModelFile.metadata(of: zoomed).zoom, TrainingZoom(firstClickWindow: 40, minimumWindow: 24))
+        let predictor = try InteractivePredictor(modelFile: zoomed)
+        XCTAssertEqual(predictor.options.firstClickWindow, 40)
+        XCTAssertEqual(predictor.options.minimumWindow, 24)
+        XCTAssertEqual(try InteractivePredictor(modelFile: zoomed, options: PredictorOptions()).options.minimumWindow,
+                       PredictorOptions().minimumWindow, "explicit options win")
+
         let plain = folder.appendingPathComponent("plain.safetensors")
         try SafeTensors.save([("w", Tensor(zeros: [2]))], to: plain)
         XCTAssertThrowsError(try ModelFile.load(plain)) { error in

@@ -3,10 +3,11 @@ import XCTest
 @testable import Interactive
 
 final class SessionTests: XCTestCase {
-    private func session() throws -> InteractiveSession {
+    private func session(refocus: Bool = false) throws -> InteractiveSession {
         var options = PredictorOptions()
         options.firstClickWindow = 24
         options.minimumWindow = 16
+        options.refocus = refocus
         let predictor = InteractivePredictor(network: InteractiveNetwork(configuration: tinyConfiguration(), seed: 1), options: options)
         return InteractiveSession(image: try syntheticPair(centres: [(16, 16, 7), (44, 40, 9)]).image, predictor: predictor)
     }
@@ -34,6 +35,24 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(map.width, 64)
         XCTAssertTrue(session.clicks.isEmpty)
         XCTAssertFalse(session.canUndo)
+    }
+
+    /// With refocus, one click predicts in the window the plain first prediction's mask calls
+    /// for, and stays one step of the undo history.
+    func testRefocusPredictsInTheWindowTheFirstMaskCallsFor() throws {
+        let click = Click(x: 44, y: 40, positive: true)
+        let plain = try session()
+        let first = try plain.click(click)
+        let framed = InteractiveSession.ObjectState(clicks: [click], probabilities: plain.currentProbabilities, window: first.window)
+        let expected = plain.chooseWindow(clicks: [click], previous: framed)
+        XCTAssertNotEqual(expected, first.window, "the test needs a mask that calls for another window")
+
+        let refocused = try session(refocus: true)
+        let outcome = try refocused.click(click)
+        XCTAssertEqual(outcome.window, expected)
+        try refocused.undo()
+        XCTAssertTrue(refocused.currentProbabilities.isEmpty)
+        XCTAssertFalse(refocused.canUndo)
     }
 
     func testEditTakesANucleusBackAsTheCurrentObject() throws {

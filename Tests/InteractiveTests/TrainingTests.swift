@@ -39,6 +39,8 @@ final class TrainingTests: XCTestCase {
                                                        predictorOptions: predictorOptions())
         for ((name, x), (_, y)) in zip(first.stateDict(), second.stateDict()) { XCTAssertEqual(x.values, y.values, name) }
         XCTAssertEqual(try ModelFile.metadata(of: a).steps, 3)
+        XCTAssertEqual(try ModelFile.metadata(of: a).zoom, TrainingZoom(firstClickWindow: 24, minimumWindow: 16),
+                       "the training windows are stored with the weights")
         XCTAssertEqual(try SafeTensors.metadata(of: OptimizerSidecar.url(for: a))["step"], "3", "Adam's moments kept for a resume")
 
         var more = options(a)
