@@ -24,7 +24,7 @@ struct InteractiveTrain: AsyncParsableCommand {
         OUT's .optimizer.safetensors; --resume continues from both, --init warm-starts from \
         another model of the same architecture.
 
-        The architecture options default to the built-in configuration (~0.2 M parameters, sized \
+        The architecture options default to the built-in configuration (~0.16 M parameters, sized \
         for 2 cores) or, with --init or --resume, to the architecture stored in that model.
         """)
 
@@ -59,6 +59,14 @@ struct InteractiveTrain: AsyncParsableCommand {
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
+    func validate() throws {
+        guard maxExtraClicks >= 0 else { throw ValidationError("--max-extra-clicks must be 0 or more") }
+        if let firstWindow, firstWindow < 24 { throw ValidationError("--first-window must be at least 24 image pixels") }
+        if let minWindow, !(8...PredictorOptions().maximumWindow).contains(minWindow) {
+            throw ValidationError("--min-window must be 8…\(PredictorOptions().maximumWindow) image pixels")
+        }
+    }
+
     func run() async throws {
         Threads.count = threads
         let dataset = try FolderDataset(root: URL(fileURLWithPath: data))
@@ -73,17 +81,13 @@ struct InteractiveTrain: AsyncParsableCommand {
         options.seed = seed
         options.batchSize = batchSize
         options.learningRate = learningRate
-        guard maxExtraClicks >= 0 else { throw ValidationError("--max-extra-clicks must be 0 or more") }
         options.maxExtraClicks = maxExtraClicks
-        options.checkpoint = URL(fileURLWithPath: out)
+        options.checkpoint = output
         options.resume = resume
         options.initialWeights = self.`init`.map { URL(fileURLWithPath: $0) }
         var zoom = storedMetadata.map { PredictorOptions(trainedWith: $0.zoom) } ?? PredictorOptions()
         if let firstWindow { zoom.firstClickWindow = firstWindow }
         if let minWindow { zoom.minimumWindow = minWindow }
-        guard zoom.firstClickWindow >= 24, zoom.minimumWindow >= 8, zoom.minimumWindow <= zoom.maximumWindow else {
-            throw ValidationError("--first-window must be at least 24 and --min-window 8…\(zoom.maximumWindow) image pixels")
-        }
         let (network, summary) = try InteractiveTrainer.train(configuration: configuration, data: dataset, options: options,
                                                               predictorOptions: zoom, progress: { p in
             Console.note(String(format: "step %d%@  loss %.4f  %.0f s", p.step, p.totalSteps.map { "/\($0)" } ?? "", p.loss, p.elapsed))

@@ -1,7 +1,7 @@
 /// Architecture and input encoding of the click-conditioned network. Stored as JSON in the
 /// weights file's metadata, so a file always rebuilds the network it was trained as.
 ///
-/// Defaults are sized for 2 CPU cores: ~0.2 M parameters, ~0.15 GFLOP per 64×64 forward.
+/// Defaults are sized for 2 CPU cores: ~0.16 M parameters, ~0.15 GFLOP per 64×64 forward.
 public struct InteractiveModelConfiguration: Codable, Sendable, Equatable {
     /// Side of the network input in pixels (a multiple of 4: two stride-2 levels).
     public var inputSize = 64

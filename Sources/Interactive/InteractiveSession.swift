@@ -107,10 +107,9 @@ public final class InteractiveSession {
                 (predicted, iterations) = try predict(in: window)
             }
         }
-        next = predicted
         undoStack.append(current)
         redoStack.removeAll()
-        current = next
+        current = predicted
         let mask = currentMask
         var area = 0, total: Float = 0
         let p = current.probabilities
