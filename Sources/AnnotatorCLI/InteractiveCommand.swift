@@ -70,10 +70,6 @@ struct InteractiveTrain: AsyncParsableCommand {
     func run() async throws {
         Threads.count = threads
         let dataset = try FolderDataset(root: URL(fileURLWithPath: data))
-        let output = URL(fileURLWithPath: out)
-        let stored: URL? = resume && FileManager.default.fileExists(atPath: output.path) ? output : self.`init`.map { URL(fileURLWithPath: $0) }
-        let storedMetadata = try stored.map { try ModelFile.metadata(of: $0) }
-        let configuration = try architecture.configuration(base: storedMetadata?.configuration ?? .init())
         var options = InteractiveTrainingOptions()
         options.steps = steps
         options.timeBudget = minutes.map { $0 * 60 }
@@ -82,9 +78,11 @@ struct InteractiveTrain: AsyncParsableCommand {
         options.batchSize = batchSize
         options.learningRate = learningRate
         options.maxExtraClicks = maxExtraClicks
-        options.checkpoint = output
+        options.checkpoint = URL(fileURLWithPath: out)
         options.resume = resume
         options.initialWeights = self.`init`.map { URL(fileURLWithPath: $0) }
+        let storedMetadata = try options.startingModel.map { try ModelFile.metadata(of: $0) }
+        let configuration = try architecture.configuration(base: storedMetadata?.configuration ?? .init())
         var zoom = storedMetadata.map { PredictorOptions(trainedWith: $0.zoom) } ?? PredictorOptions()
         if let firstWindow { zoom.firstClickWindow = firstWindow }
         if let minWindow { zoom.minimumWindow = minWindow }
@@ -144,7 +142,7 @@ struct InteractiveEval: AsyncParsableCommand {
         let paired = try PairedDataset(images: images, gt: gt)
         defer { paired.removeLinks() }
         let dataset = paired.dataset
-        let predictor = try InteractivePredictor(modelFile: URL(fileURLWithPath: model), options: try tuning.options(for: model))
+        let predictor = try tuning.predictor(model: model)
         var options = NoCOptions()
         options.maxNuclei = maxNuclei
         options.useFBRS = !noFbrs
@@ -250,9 +248,7 @@ struct InteractiveClick: AsyncParsableCommand {
             return Click(x: x, y: y, positive: parts[2] == "+")
         }
         guard !parsed.isEmpty else { throw CLIError("give at least one --click") }
-        var options = try tuning.options(for: model)
-        options.useFBRS = !noFbrs
-        let predictor = try InteractivePredictor(modelFile: URL(fileURLWithPath: model), options: options)
+        let predictor = try tuning.predictor(model: model) { $0.useFBRS = !noFbrs }
         let session = InteractiveSession(image: try ImageFiles.readRGB(URL(fileURLWithPath: image)), predictor: predictor)
         var outcome: InteractiveSession.ClickOutcome?
         for click in parsed { outcome = try session.click(click) }
@@ -388,9 +384,17 @@ struct PredictorTuning: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Predict a second time in the window the first prediction's mask calls for, when it differs.")
     var refocus = PredictorOptions().refocus
 
-    /// Defaults at `model`'s training windows, with the options given.
-    func options(for model: String) throws -> PredictorOptions {
-        var options = PredictorOptions(trainedWith: try ModelFile.metadata(of: URL(fileURLWithPath: model)).zoom)
+    /// Loads `model` once and predicts with the defaults at its training windows, the options
+    /// given, then `adjust`.
+    func predictor(model: String, adjust: (inout PredictorOptions) -> Void = { _ in }) throws -> InteractivePredictor {
+        let (network, metadata) = try ModelFile.load(URL(fileURLWithPath: model))
+        var options = self.options(base: PredictorOptions(trainedWith: metadata.zoom))
+        adjust(&options)
+        return InteractivePredictor(network: network, options: options)
+    }
+
+    func options(base: PredictorOptions) -> PredictorOptions {
+        var options = base
         if let firstWindow { options.firstClickWindow = firstWindow }
         if let expansion { options.expansion = expansion }
         if let minWindow { options.minimumWindow = minWindow }
@@ -431,7 +435,7 @@ struct InteractivePoints: AsyncParsableCommand {
         let paired = try PairedDataset(images: images, gt: gt)
         defer { paired.removeLinks() }
         let dataset = paired.dataset
-        let predictor = try InteractivePredictor(modelFile: URL(fileURLWithPath: model), options: try tuning.options(for: model))
+        let predictor = try tuning.predictor(model: model)
         var ajis: [Double] = [], times: [Double] = []
         for sample in dataset.samples {
             let pair = try dataset.load(sample)

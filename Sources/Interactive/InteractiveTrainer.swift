@@ -26,6 +26,14 @@ public struct InteractiveTrainingOptions: Sendable {
     public var initialWeights: URL?
 
     public init() {}
+
+    /// Whether the run continues `checkpoint` (asked to resume, and it exists).
+    public var resumesCheckpoint: Bool {
+        resume && checkpoint.map { FileManager.default.fileExists(atPath: $0.path) } == true
+    }
+
+    /// The weights the run starts from, if any: the checkpoint it resumes, else `initialWeights`.
+    public var startingModel: URL? { resumesCheckpoint ? checkpoint : initialWeights }
 }
 
 public struct InteractiveTrainingProgress: Sendable {
@@ -66,11 +74,9 @@ public enum InteractiveTrainer {
         let sampler = try TrainingSampler(pairs: pairs, input: input, options: predictorOptions)
         let network = InteractiveNetwork(configuration: configuration, seed: options.seed)
         var startStep = 0
-        if options.resume, let checkpoint = options.checkpoint, FileManager.default.fileExists(atPath: checkpoint.path) {
-            try ModelFile.loadWeights(into: network, from: checkpoint)
-            startStep = try ModelFile.metadata(of: checkpoint).steps
-        } else if let initial = options.initialWeights {
-            try ModelFile.loadWeights(into: network, from: initial)
+        if let start = options.startingModel {
+            try ModelFile.loadWeights(into: network, from: start)
+            if options.resumesCheckpoint { startStep = try ModelFile.metadata(of: start).steps }
         }
         // A resumed run draws fresh samples rather than replaying the first ones.
         var generator = SeededRandom(seed: options.seed &+ UInt64(startStep) &* 0x9E37_79B9)
