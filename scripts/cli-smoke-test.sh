@@ -41,11 +41,12 @@ grep -q '"val_dice"' "$work/remote.json" || { echo "cli-smoke: the service job d
 kill $server; wait $server 2>/dev/null || true
 trap 'rm -rf "$work"' EXIT
 
-# Interactive: a tiny architecture from the options; --resume keeps the stored architecture.
+# Interactive: a tiny architecture from the options; --resume keeps the stored architecture
+# (and may change the loss).
 imodel=$work/interactive.safetensors
 "$annotator" interactive train --data "$sample" --out "$imodel" --steps 2 --batch 2 --high-channels 4 --low-channels 8 \
     --head-channels 4 --blocks-per-stage 0 --click-radius 2 --json > "$work/itrain.json" 2> "$work/itrain.log"
-"$annotator" interactive train --data "$sample" --out "$imodel" --steps 3 --batch 2 --resume --json > "$work/iresume.json" 2> "$work/iresume.log" \
+"$annotator" interactive train --data "$sample" --out "$imodel" --steps 3 --batch 2 --resume --loss nfl --dice-weight 0 --json > "$work/iresume.json" 2> "$work/iresume.log" \
     || { echo "cli-smoke: interactive --resume did not take the stored architecture" >&2; cat "$work/iresume.log" >&2; exit 1; }
 grep -q '"steps" : 3' "$work/iresume.json" || { echo "cli-smoke: interactive resume did not reach step 3" >&2; cat "$work/iresume.json" >&2; exit 1; }
 "$annotator" interactive eval --model "$imodel" --images "$sample/images" --gt "$sample/instance_masks" --max-nuclei 3 \

@@ -52,6 +52,12 @@ struct InteractiveTrain: AsyncParsableCommand {
     var architecture: InteractiveArchitecture
     @Option(help: "Corrective clicks simulated per step: 0…N, the network's own prediction fed back as the previous mask.")
     var maxExtraClicks = InteractiveTrainingOptions().maxExtraClicks
+    @Option(help: "Per-pixel loss: bce, or nfl (RITM's normalised focal loss, γ = --focal-gamma); soft Dice × --dice-weight is added.")
+    var loss = PixelLossName.bce
+    @Option(help: "γ of the normalised focal loss.")
+    var focalGamma: Float = 2
+    @Option(help: "Weight of the soft Dice term (0 = none).")
+    var diceWeight = InteractiveTrainingOptions().diceWeight
     @Option(help: "Training windows around a first click: this side (image px) ± 12; stored in the model, which predicts with it. (default: \(PredictorOptions().firstClickWindow), or the --init/--resume model's)")
     var firstWindow: Int?
     @Option(help: "Training windows around a nucleus: at least this side (image px); stored in the model. (default: \(PredictorOptions().minimumWindow), or the --init/--resume model's)")
@@ -61,6 +67,7 @@ struct InteractiveTrain: AsyncParsableCommand {
 
     func validate() throws {
         guard maxExtraClicks >= 0 else { throw ValidationError("--max-extra-clicks must be 0 or more") }
+        guard focalGamma >= 0, diceWeight >= 0 else { throw ValidationError("--focal-gamma and --dice-weight must be 0 or more") }
         if let firstWindow, firstWindow < 24 { throw ValidationError("--first-window must be at least 24 image pixels") }
         if let minWindow, !(8...PredictorOptions().maximumWindow).contains(minWindow) {
             throw ValidationError("--min-window must be 8…\(PredictorOptions().maximumWindow) image pixels")
@@ -78,6 +85,8 @@ struct InteractiveTrain: AsyncParsableCommand {
         options.batchSize = batchSize
         options.learningRate = learningRate
         options.maxExtraClicks = maxExtraClicks
+        options.loss = loss == .nfl ? .normalizedFocal(gamma: focalGamma) : .binaryCrossEntropy
+        options.diceWeight = diceWeight
         options.checkpoint = URL(fileURLWithPath: out)
         options.resume = resume
         options.initialWeights = self.`init`.map { URL(fileURLWithPath: $0) }
@@ -97,6 +106,10 @@ struct InteractiveTrain: AsyncParsableCommand {
                   + "\(network.parameterCount) parameters, \(summary.nuclei) nuclei; saved \(out)")
         }
     }
+}
+
+enum PixelLossName: String, ExpressibleByArgument, CaseIterable {
+    case bce, nfl
 }
 
 struct InteractiveEval: AsyncParsableCommand {

@@ -15,6 +15,8 @@ public struct InteractiveTrainingOptions: Sendable {
     /// RITM's iterative sampling: before each step, 0…N corrective clicks are simulated
     /// with the current network and its prediction is fed back as the previous mask.
     public var maxExtraClicks = 3
+    /// The per-pixel loss; soft Dice × `diceWeight` is added to it.
+    public var loss = InteractivePixelLoss.binaryCrossEntropy
     public var diceWeight: Float = 1
     public var seed: UInt64 = 0
     /// Where checkpoints go (atomically), every `checkpointEvery` steps and at the end.
@@ -34,6 +36,20 @@ public struct InteractiveTrainingOptions: Sendable {
 
     /// The weights the run starts from, if any: the checkpoint it resumes, else `initialWeights`.
     public var startingModel: URL? { resumesCheckpoint ? checkpoint : initialWeights }
+}
+
+/// The per-pixel part of the training loss.
+public enum InteractivePixelLoss: Sendable, Equatable {
+    case binaryCrossEntropy
+    /// RITM's normalised focal loss (normaliser detached) with this γ.
+    case normalizedFocal(gamma: Float)
+
+    func evaluate(logits: Tensor, targets: Tensor) throws(LearningError) -> Tensor {
+        switch self {
+        case .binaryCrossEntropy: try F.bceWithLogits(logits, targets)
+        case .normalizedFocal(let gamma): try F.normalizedFocalLoss(logits, targets, gamma: gamma)
+        }
+    }
 }
 
 public struct InteractiveTrainingProgress: Sendable {
@@ -162,7 +178,7 @@ public enum InteractiveTrainer {
         network.setTraining(true)
         network.zeroGrad()
         let logits = try network.head(network.backbone(imageFeatures: network.imageFeatures(images), guidance: guidance))
-        var loss = try F.bceWithLogits(logits, targets)
+        var loss = try options.loss.evaluate(logits: logits, targets: targets)
         if options.diceWeight > 0 {
             loss = try F.add(loss, F.scale(F.softDice(F.sigmoid(logits), targets), by: options.diceWeight))
         }

@@ -28,6 +28,54 @@ extension F {
         }
     }
 
+    /// RITM's normalised focal loss on sigmoid(x): per sample, Σ w·(−log pₜ) / Σ w with
+    /// w = (1 − pₜ)^γ and pₜ = t·p + (1 − t)(1 − p), averaged over samples. Pixels the network
+    /// already gets right weigh almost nothing, so the loss concentrates on the few uncertain
+    /// pixels — for nuclei, the outline. With `detachNormaliser` (RITM's default) Σ w is a
+    /// constant in the backward pass. Shapes: logits and targets [N, ...] equal → [].
+    public static func normalizedFocalLoss(_ logits: Tensor, _ targets: Tensor, gamma: Float = 2,
+                                           detachNormaliser: Bool = true) throws(LearningError) -> Tensor {
+        try requireSameShape("normalizedFocalLoss", logits, targets)
+        guard let samples = logits.shape.first, samples > 0, gamma >= 0 else {
+            throw .invalidArgument(op: "normalizedFocalLoss", detail: "needs a batch axis and gamma ≥ 0, got \(logits.shape), gamma \(gamma)")
+        }
+        let perSample = logits.count / samples, g = Double(gamma)
+        var sampleLoss = [Double](repeating: 0, count: samples), normaliser = sampleLoss
+        for n in 0..<samples {
+            var weighted = 0.0, weights = 0.0
+            for i in n * perSample..<(n + 1) * perSample {
+                let (pt, _) = focalTerms(logits.data[i], targets.data[i])
+                let w = Foundation.pow(1 - pt, g)
+                weighted -= w * Foundation.log(pt); weights += w
+            }
+            normaliser[n] = weights + 1e-8
+            sampleLoss[n] = weighted / normaliser[n]
+        }
+        let total = sampleLoss.reduce(0, +) / Double(samples)
+        try finiteLoss("normalizedFocalLoss", total, [logits, targets])
+        return Tensor.scalar(Float(total)).recording("normalizedFocalLoss", [logits]) { grad in
+            let dx = logits.gradBuffer()
+            for n in 0..<samples {
+                let scale = Double(grad[0]) / (Double(samples) * normaliser[n])
+                for i in n * perSample..<(n + 1) * perSample {
+                    let (pt, slope) = focalTerms(logits.data[i], targets.data[i])
+                    let complement = 1 - pt
+                    // d/dpₜ of w·(−log pₜ) (and of w, for the normaliser's share).
+                    let dWeight = g == 0 ? 0 : -g * Foundation.pow(complement, g - 1)
+                    var dLoss = dWeight * -Foundation.log(pt) - Foundation.pow(complement, g) / pt
+                    if !detachNormaliser { dLoss -= sampleLoss[n] * dWeight }
+                    dx[i] += Float(scale * dLoss * slope)
+                }
+            }
+        }
+    }
+
+    /// pₜ (kept ≥ 1e-12 so its log is finite) and dpₜ/dx for one logit and target.
+    private static func focalTerms(_ logit: Float, _ target: Float) -> (pt: Double, slope: Double) {
+        let p = Double(stableSigmoid(logit)), t = Double(target)
+        return (max(t * p + (1 - t) * (1 - p), 1e-12), (2 * t - 1) * p * (1 - p))
+    }
+
     /// Mean over rows of −log softmax(logits)[label]. Shapes: logits [..., C], labels one
     /// integer in 0..<C per row (count = logits.count / C) → [].
     public static func crossEntropy(_ logits: Tensor, labels: [Int32]) throws(LearningError) -> Tensor {

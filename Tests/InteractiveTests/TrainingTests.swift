@@ -52,6 +52,17 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(try ModelFile.metadata(of: a).steps, 4)
     }
 
+    func testFocalLossTrainsWithoutDice() throws {
+        let url = TestPaths.temporaryDirectory("interactive-focal").appendingPathComponent("m.safetensors")
+        var focal = options(url)
+        focal.loss = .normalizedFocal(gamma: 2)
+        focal.diceWeight = 0
+        let (_, summary) = try InteractiveTrainer.train(configuration: tinyConfiguration(), data: try syntheticDataset(),
+                                                        options: focal, predictorOptions: predictorOptions())
+        XCTAssertEqual(summary.steps, 3)
+        XCTAssertTrue(summary.finalLoss.isFinite && summary.finalLoss > 0)
+    }
+
     func testCancellationStops() throws {
         let data = try syntheticDataset()
         let url = TestPaths.temporaryDirectory("interactive-cancel").appendingPathComponent("m.safetensors")

@@ -95,6 +95,9 @@ final class GradientCheckTests: XCTestCase {
         let targets = Tensor(zeros: logits.shape)
         for i in 0..<targets.count { targets.data[i] = Float(i % 3 == 0 ? 1 : 0) }
         try checkGradients([logits], "bce") { try F.bceWithLogits($0[0], targets) }
+        try checkGradients([logits], "normalizedFocalLoss") {
+            try F.normalizedFocalLoss($0[0], targets, gamma: 2, detachNormaliser: false)
+        }
         let labels = (0..<18).map { Int32($0 % 2) }
         try checkGradients([logits], "crossEntropy") { try F.crossEntropy($0[0], labels: labels) }
         let probabilities = Tensor(zeros: logits.shape, requiresGrad: true)
