@@ -95,6 +95,15 @@ final class GoldenTests: XCTestCase {
         }
     }
 
+    func testNormalizedFocalLossMatchesTheRITMTranscription() throws {
+        let golden = try Golden("loss_normalized_focal")
+        let logits = try golden.tensor("logits", requiresGrad: true)
+        let loss = try F.normalizedFocalLoss(logits, try golden.tensor("targets"), gamma: Float(golden.int("gamma")))
+        assertClose(loss.item, try golden.tensor("loss").item, "normalised focal loss")
+        try loss.backward()
+        assertClose(logits.grad, try golden.tensor("dlogits"), "normalised focal loss grad")
+    }
+
     func testGradientMSEMatchesTheTensorFlowReferenceTranscription() throws {
         let golden = try Golden("loss_gradient_mse")
         let (kh, kv) = F.hoverSobelKernels()

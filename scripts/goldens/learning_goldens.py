@@ -149,6 +149,21 @@ def main():
     write("loss_gradient_mse", {"prediction": pred, "target": true, "mask": mask, "loss": loss,
                                 "dprediction": pred.grad, "kernel_h": mh.float(), "kernel_v": mv.float()})
 
+    # RITM's NormalizedFocalLossSigmoid (alpha 0.5 dropped: a constant factor), normaliser
+    # detached, per-sample mean over the spatial dims then over the batch. Seeded on its own
+    # so adding it leaves the cases above unchanged.
+    torch.manual_seed(7)
+    logits = (2 * torch.randn(2, 5, 4, 1)).requires_grad_()
+    targets = (torch.rand(2, 5, 4, 1) > 0.6).float()
+    p = torch.sigmoid(logits)
+    pt = torch.where(targets > 0.5, p, 1 - p)
+    beta = (1 - pt) ** 2
+    mult = (pt.new_ones(()) * beta[0].numel() / (beta.sum(dim=(1, 2, 3), keepdim=True) + 1e-8)).detach()
+    per_pixel = -(beta * mult) * torch.log(torch.clamp(pt, min=1e-12))
+    loss = (per_pixel.sum(dim=(1, 2, 3)) / beta[0].numel()).mean()
+    loss.backward()
+    write("loss_normalized_focal", {"logits": logits, "targets": targets, "gamma": 2, "loss": loss, "dlogits": logits.grad})
+
 
 if __name__ == "__main__":
     main()
