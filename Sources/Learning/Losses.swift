@@ -60,8 +60,9 @@ extension F {
                 for i in n * perSample..<(n + 1) * perSample {
                     let (pt, slope) = focalTerms(logits.data[i], targets.data[i])
                     let complement = 1 - pt
-                    // d/dpₜ of w·(−log pₜ) (and of w, for the normaliser's share).
-                    let dWeight = g == 0 ? 0 : -g * Foundation.pow(complement, g - 1)
+                    // d/dpₜ of w·(−log pₜ) (and of w, for the normaliser's share). At pₜ = 1
+                    // dw is 0 for γ > 1 and unbounded below 1, but it multiplies log 1 = 0 there.
+                    let dWeight = g == 0 || complement == 0 ? 0 : -g * Foundation.pow(complement, g - 1)
                     var dLoss = dWeight * -Foundation.log(pt) - Foundation.pow(complement, g) / pt
                     if !detachNormaliser { dLoss -= sampleLoss[n] * dWeight }
                     dx[i] += Float(scale * dLoss * slope)

@@ -52,6 +52,18 @@ final class FocalLossTests: XCTestCase {
         }
     }
 
+    func testCertainPixelsKeepTheGradientFiniteForSmallGamma() throws {
+        // sigmoid(40) is exactly 1 in Float: pₜ = 1, where (1 − pₜ)^(γ − 1) is unbounded for γ < 1.
+        let logits = try Tensor(shape: [1, 2, 1, 1], values: [40, -0.5], requiresGrad: true)
+        let targets = try Tensor(shape: [1, 2, 1, 1], values: [1, 1])
+        let loss = try F.normalizedFocalLoss(logits, targets, gamma: 0.5)
+        try loss.backward()
+        let gradient = try XCTUnwrap(logits.grad).data
+        XCTAssertTrue(loss.item.isFinite && gradient[0].isFinite && gradient[1].isFinite, "\(gradient[0]), \(gradient[1])")
+        XCTAssertEqual(gradient[0], 0, accuracy: 1e-6)
+        XCTAssertLessThan(gradient[1], 0, "raising the wrong pixel's logit lowers the loss")
+    }
+
     func testRefusesMismatchedShapes() {
         XCTAssertThrowsError(try F.normalizedFocalLoss(Tensor(zeros: [2, 3]), Tensor(zeros: [2, 4])))
     }
