@@ -59,6 +59,10 @@ if "$annotator" interactive train --data "$sample" --out "$work/other.safetensor
     echo "cli-smoke: --input-size 30 accepted" >&2; exit 1
 fi
 grep -q "inputSize 30" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
+if "$annotator" interactive train --data "$sample" --out "$work/other.safetensors" --steps 1 --focal-gamma 1 2> "$work/err.log"; then
+    echo "cli-smoke: --focal-gamma without --loss nfl accepted" >&2; exit 1
+fi
+grep -q "focal-gamma applies to --loss nfl" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
 
 # Refused with a clear message, not a crash.
 if "$annotator" hovernet tune --model "$model" 2> "$work/err.log"; then echo "cli-smoke: tune without validation accepted" >&2; exit 1; fi

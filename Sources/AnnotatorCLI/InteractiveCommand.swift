@@ -55,7 +55,8 @@ struct InteractiveTrain: AsyncParsableCommand {
     @Option(help: "Per-pixel loss: bce, or nfl (RITM's normalised focal loss, γ = --focal-gamma); soft Dice × --dice-weight is added.")
     var loss = PixelLossName.bce
     @Option(help: "γ of the normalised focal loss.")
-    var focalGamma: Float = 2
+    var focalGamma = Self.defaultFocalGamma
+    static let defaultFocalGamma: Float = 2
     @Option(help: "Weight of the soft Dice term (0 = none).")
     var diceWeight = InteractiveTrainingOptions().diceWeight
     @Option(help: "Training windows around a first click: this side (image px) ± 12; stored in the model, which predicts with it. (default: \(PredictorOptions().firstClickWindow), or the --init/--resume model's)")
@@ -68,6 +69,9 @@ struct InteractiveTrain: AsyncParsableCommand {
     func validate() throws {
         guard maxExtraClicks >= 0 else { throw ValidationError("--max-extra-clicks must be 0 or more") }
         guard focalGamma >= 0, diceWeight >= 0 else { throw ValidationError("--focal-gamma and --dice-weight must be 0 or more") }
+        if loss != .nfl && focalGamma != Self.defaultFocalGamma {
+            throw ValidationError("--focal-gamma applies to --loss nfl only")
+        }
         if let firstWindow, firstWindow < 24 { throw ValidationError("--first-window must be at least 24 image pixels") }
         if let minWindow, !(8...PredictorOptions().maximumWindow).contains(minWindow) {
             throw ValidationError("--min-window must be 8…\(PredictorOptions().maximumWindow) image pixels")
