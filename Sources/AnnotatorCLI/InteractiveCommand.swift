@@ -54,9 +54,8 @@ struct InteractiveTrain: AsyncParsableCommand {
     var maxExtraClicks = InteractiveTrainingOptions().maxExtraClicks
     @Option(help: "Per-pixel loss: bce, or nfl (RITM's normalised focal loss, γ = --focal-gamma); soft Dice × --dice-weight is added.")
     var loss = PixelLossName.bce
-    @Option(help: "γ of the normalised focal loss.")
-    var focalGamma = Self.defaultFocalGamma
-    static let defaultFocalGamma: Float = 2
+    @Option(help: "γ of the normalised focal loss (default: 2).")
+    var focalGamma: Float?
     @Option(help: "Weight of the soft Dice term (0 = none).")
     var diceWeight = InteractiveTrainingOptions().diceWeight
     @Option(help: "Training windows around a first click: this side (image px) ± 12; stored in the model, which predicts with it. (default: \(PredictorOptions().firstClickWindow), or the --init/--resume model's)")
@@ -68,10 +67,8 @@ struct InteractiveTrain: AsyncParsableCommand {
 
     func validate() throws {
         guard maxExtraClicks >= 0 else { throw ValidationError("--max-extra-clicks must be 0 or more") }
-        guard focalGamma >= 0, diceWeight >= 0 else { throw ValidationError("--focal-gamma and --dice-weight must be 0 or more") }
-        if loss != .nfl && focalGamma != Self.defaultFocalGamma {
-            throw ValidationError("--focal-gamma applies to --loss nfl only")
-        }
+        guard (focalGamma ?? 0) >= 0, diceWeight >= 0 else { throw ValidationError("--focal-gamma and --dice-weight must be 0 or more") }
+        if loss != .nfl && focalGamma != nil { throw ValidationError("--focal-gamma applies to --loss nfl only") }
         if let firstWindow, firstWindow < 24 { throw ValidationError("--first-window must be at least 24 image pixels") }
         if let minWindow, !(8...PredictorOptions().maximumWindow).contains(minWindow) {
             throw ValidationError("--min-window must be 8…\(PredictorOptions().maximumWindow) image pixels")
@@ -89,7 +86,7 @@ struct InteractiveTrain: AsyncParsableCommand {
         options.batchSize = batchSize
         options.learningRate = learningRate
         options.maxExtraClicks = maxExtraClicks
-        options.loss = loss == .nfl ? .normalizedFocal(gamma: focalGamma) : .binaryCrossEntropy
+        options.loss = loss.pixelLoss(gamma: focalGamma ?? 2)
         options.diceWeight = diceWeight
         options.checkpoint = URL(fileURLWithPath: out)
         options.resume = resume
@@ -114,6 +111,13 @@ struct InteractiveTrain: AsyncParsableCommand {
 
 enum PixelLossName: String, ExpressibleByArgument, CaseIterable {
     case bce, nfl
+
+    func pixelLoss(gamma: Float) -> InteractivePixelLoss {
+        switch self {
+        case .bce: .binaryCrossEntropy
+        case .nfl: .normalizedFocal(gamma: gamma)
+        }
+    }
 }
 
 struct InteractiveEval: AsyncParsableCommand {
@@ -410,7 +414,7 @@ struct PredictorTuning: ParsableArguments {
         return InteractivePredictor(network: network, options: options)
     }
 
-    func options(base: PredictorOptions) -> PredictorOptions {
+    private func options(base: PredictorOptions) -> PredictorOptions {
         var options = base
         if let firstWindow { options.firstClickWindow = firstWindow }
         if let expansion { options.expansion = expansion }
