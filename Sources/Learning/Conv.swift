@@ -95,6 +95,17 @@ extension F {
 @inline(__always)
 func blockRows(_ k: Int) -> Int { max(16, min(8192, ConvTuning.blockFloats / max(k, 1))) }
 
+/// The GEMM operand [rows, K] of one group for output pixels `rows` and its leading
+/// dimension: unfolded into `workspace`, or — for pointwise convolutions, which pass none —
+/// the input rows themselves, read in place.
+@inline(__always)
+func groupColumns(_ g: ConvGeometry, _ x: UnsafePointer<Float>, group: Int, rows: Range<Int>,
+                  workspace: UnsafeMutablePointer<Float>?) -> (UnsafePointer<Float>, Int) {
+    guard let workspace else { return (x + rows.lowerBound * g.cin + group * g.cinG, g.cin) }
+    im2col(g, x, group: group, rows: rows, into: workspace)
+    return (UnsafePointer(workspace), g.k)
+}
+
 func convForward(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                  _ out: UnsafeMutablePointer<Float>, _ activation: FusedActivation) {
     let xs = SharedPointer(x), ws = SharedPointer(weight), ys = SharedPointer(out)
@@ -108,13 +119,7 @@ func convForward(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ weight: UnsafeP
             let rows = min(block, range.upperBound - start)
             let target = ys.base + start * g.cout
             for group in 0..<g.groups {
-                let columns: UnsafePointer<Float>, lda: Int
-                if let workspace {
-                    im2col(g, xs.base, group: group, rows: start..<(start + rows), into: workspace)
-                    (columns, lda) = (UnsafePointer(workspace), k)
-                } else {
-                    (columns, lda) = (UnsafePointer(xs.base + start * g.cin + group * g.cinG), g.cin)
-                }
+                let (columns, lda) = groupColumns(g, xs.base, group: group, rows: start..<(start + rows), workspace: workspace)
                 sgemm(m: rows, n: g.coutG, k: k, a: columns, lda: lda, b: ws.base + group * g.coutG, ldb: g.cout, beta: 0,
                       c: target + group * g.coutG, ldc: g.cout)
             }
@@ -260,13 +265,7 @@ func convBackward(_ g: ConvGeometry, x: Tensor, weight: Tensor, bias: Tensor?, o
                 }
                 if wantsWeight {
                     for group in 0..<g.groups {
-                        let columns: UnsafePointer<Float>, lda: Int
-                        if let workspace {
-                            im2col(g, xs.base, group: group, rows: start..<(start + rows), into: workspace)
-                            (columns, lda) = (UnsafePointer(workspace), k)
-                        } else {
-                            (columns, lda) = (UnsafePointer(xs.base + start * g.cin + group * g.cinG), g.cin)
-                        }
+                        let (columns, lda) = groupColumns(g, xs.base, group: group, rows: start..<(start + rows), workspace: workspace)
                         // dW[K, group's Cout] += columnsᵀ · gRows[:, group's Cout]
                         sgemm(transA: true, m: k, n: g.coutG, k: rows, a: columns, lda: lda, b: gRows + group * g.coutG, ldb: cout,
                               beta: 1, c: dW + group * g.coutG, ldc: cout)
