@@ -36,6 +36,21 @@ class LiveServicesTestCase: XCTestCase {
         return ServicePool(service: definition.name, clients: [try RPCClient(endpoint: try server.start())])
     }
 
+    /// The five cycle services, started here, their models stored under `artifactRoot`.
+    func startCycleServices(artifactRoot: URL) throws -> CycleServices {
+        var refinement = RefinementService.Configuration(), interactive = InteractiveService.Configuration()
+        var hovernet = HoVerNetService.Configuration()
+        refinement.artifactRoot = artifactRoot
+        interactive.artifactRoot = artifactRoot
+        hovernet.artifactRoot = artifactRoot
+        return CycleServices(
+            synthesis: try start(SynthesisService().definition),
+            refinement: try start(try RefinementService(refinement).definition),
+            interactive: try start(try InteractiveService(interactive).definition),
+            hovernet: try start(try HoVerNetService(hovernet).definition),
+            metrics: try start(MetricsService.definition()))
+    }
+
     /// Pool: four sample crops with sentinel labels; evaluation: the other two, untouched.
     func makeSources() throws -> CycleSources {
         let sample = try FolderDataset(root: TestPaths.repository.appendingPathComponent("Samples/monuseg-mini"))
@@ -91,18 +106,7 @@ final class CycleWithServicesTests: LiveServicesTestCase {
         let sources = try makeSources()
         try sources.validate()
         let workspace = Workspace(root: root.appendingPathComponent("project.files"))
-        let artifacts = workspace.artifacts
-        var refinement = RefinementService.Configuration(), interactive = InteractiveService.Configuration()
-        var hovernet = HoVerNetService.Configuration()
-        refinement.artifactRoot = artifacts
-        interactive.artifactRoot = artifacts
-        hovernet.artifactRoot = artifacts
-        let services = CycleServices(
-            synthesis: try start(SynthesisService().definition),
-            refinement: try start(try RefinementService(refinement).definition),
-            interactive: try start(try InteractiveService(interactive).definition),
-            hovernet: try start(try HoVerNetService(hovernet).definition),
-            metrics: try start(MetricsService.definition()))
+        let services = try startCycleServices(artifactRoot: workspace.artifacts)
         defer { services.close() }
         let plan = try Self.tinyPlan()
         let project = try ProjectStore(path: root.appendingPathComponent("project.sqlite").path)

@@ -1,14 +1,9 @@
 import Clients
 import Foundation
-import HoVerNetService
-import InteractiveService
-import MetricsService
 import Orchestration
 import Orchestrator
 import OrchestratorService
 import Project
-import RefinementService
-import SynthesisService
 import TestSupport
 import Wire
 import XCTest
@@ -18,18 +13,7 @@ import XCTest
 final class OrchestratorServiceTests: LiveServicesTestCase {
     /// The orchestrator over services started up front (their models in the test folder).
     private func orchestrator() throws -> OrchestratorClient {
-        let artifacts = root.appendingPathComponent("artifacts")
-        var refinement = RefinementService.Configuration(), interactive = InteractiveService.Configuration()
-        var hovernet = HoVerNetService.Configuration()
-        refinement.artifactRoot = artifacts
-        interactive.artifactRoot = artifacts
-        hovernet.artifactRoot = artifacts
-        let services = CycleServices(
-            synthesis: try start(SynthesisService().definition),
-            refinement: try start(try RefinementService(refinement).definition),
-            interactive: try start(try InteractiveService(interactive).definition),
-            hovernet: try start(try HoVerNetService(hovernet).definition),
-            metrics: try start(MetricsService.definition()))
+        let services = try startCycleServices(artifactRoot: root.appendingPathComponent("artifacts"))
         let pool = try start(OrchestratorService(.init(connect: { _ in CycleConnection(services: services) {} })).definition)
         return OrchestratorClient(rpc: pool.clients[0])
     }
