@@ -8,7 +8,8 @@ from PIL import Image, ImageDraw
 from scipy import ndimage
 model, out, binary = sys.argv[1], sys.argv[2], sys.argv[3]
 rng=np.random.default_rng(7)
-click_mask=os.path.join(tempfile.mkdtemp(), 'click.png')
+scratch=tempfile.TemporaryDirectory()
+click_mask=os.path.join(scratch.name, 'click.png')
 files=sorted(glob.glob('../shared/data/monuseg/test/instance_masks/*.png'))
 tiles=[]
 for f in rng.choice(files,4,replace=False):
@@ -34,5 +35,5 @@ for f in rng.choice(files,4,replace=False):
         tiles.append(np.array(t))
 rows=[np.concatenate(tiles[k:k+4],1) for k in range(0,12,4)]
 Image.fromarray(np.concatenate(rows,0)).save(out, optimize=True)
-os.remove(click_mask); os.rmdir(os.path.dirname(click_mask))
+scratch.cleanup()
 print(out, os.path.getsize(out))

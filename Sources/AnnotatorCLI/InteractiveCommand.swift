@@ -54,7 +54,7 @@ struct InteractiveTrain: AsyncParsableCommand {
     var maxExtraClicks = InteractiveTrainingOptions().maxExtraClicks
     @Option(help: "Per-pixel loss: bce, or nfl (RITM's normalised focal loss, γ = --focal-gamma); soft Dice × --dice-weight is added.")
     var loss = PixelLossName.bce
-    @Option(help: "γ of the normalised focal loss (default: 2).")
+    @Option(help: "γ of the normalised focal loss. (default: \(F.defaultFocalGamma))")
     var focalGamma: Float?
     @Option(help: "Weight of the soft Dice term (0 = none).")
     var diceWeight = InteractiveTrainingOptions().diceWeight
@@ -86,7 +86,7 @@ struct InteractiveTrain: AsyncParsableCommand {
         options.batchSize = batchSize
         options.learningRate = learningRate
         options.maxExtraClicks = maxExtraClicks
-        options.loss = loss.pixelLoss(gamma: focalGamma ?? 2)
+        options.loss = loss.pixelLoss(gamma: focalGamma ?? F.defaultFocalGamma)
         options.diceWeight = diceWeight
         options.checkpoint = URL(fileURLWithPath: out)
         options.resume = resume

@@ -28,12 +28,15 @@ extension F {
         }
     }
 
+    /// γ of `normalizedFocalLoss` unless given (RITM's value).
+    public static let defaultFocalGamma: Float = 2
+
     /// RITM's normalised focal loss on sigmoid(x): per sample, Σ w·(−log pₜ) / Σ w with
     /// w = (1 − pₜ)^γ and pₜ = t·p + (1 − t)(1 − p), averaged over samples. Pixels the network
     /// already gets right weigh almost nothing, so the loss concentrates on the few uncertain
     /// pixels — for nuclei, the outline. With `detachNormaliser` (RITM's default) Σ w is a
     /// constant in the backward pass. Shapes: logits and targets [N, ...] equal → [].
-    public static func normalizedFocalLoss(_ logits: Tensor, _ targets: Tensor, gamma: Float = 2,
+    public static func normalizedFocalLoss(_ logits: Tensor, _ targets: Tensor, gamma: Float = defaultFocalGamma,
                                            detachNormaliser: Bool = true) throws(LearningError) -> Tensor {
         try requireSameShape("normalizedFocalLoss", logits, targets)
         guard let samples = logits.shape.first, samples > 0, gamma >= 0 else {
