@@ -48,6 +48,7 @@ for path in sorted(glob.glob('../shared/data/monuseg/test/instance_masks/*.png')
     for index, box in enumerate(ndimage.find_objects(truth)):
         if box is None:
             continue
+        # Room around the nucleus for the stain oracle's 3-px surroundings, with a margin.
         window = tuple(slice(max(0, s.start - 6), s.stop + 6) for s in box)
         mask = truth[window] == index + 1
         if mask.sum() < 10:
