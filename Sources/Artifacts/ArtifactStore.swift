@@ -101,7 +101,7 @@ public struct ArtifactStore: Sendable {
             if let name = names.first(where: { $0.hasPrefix(sha256 + ".") }) {
                 let url = folder.appendingPathComponent(name)
                 let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-                return Artifact(sha256: sha256, kind: candidate, sizeBytes: size ?? 0, url: url)
+                return Artifact(sha256: sha256, kind: candidate, sizeBytes: size, url: url)
             }
         }
         throw .notFound(sha256: sha256)
