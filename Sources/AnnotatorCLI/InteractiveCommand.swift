@@ -369,8 +369,6 @@ struct InteractiveArchitecture: ParsableArguments {
     var blocksPerStage: Int?
     @Option(help: "Channels of the segmentation head.")
     var headChannels: Int?
-    @Option(help: "Channels of the full-resolution refinement stage (0: none).")
-    var refinementChannels: Int?
     @Option(help: "Click disk radius in network-input pixels.")
     var clickRadius: Double?
 
@@ -382,7 +380,6 @@ struct InteractiveArchitecture: ParsableArguments {
         if let stages { c.stages = stages }
         if let blocksPerStage { c.blocksPerStage = blocksPerStage }
         if let headChannels { c.headChannels = headChannels }
-        if let refinementChannels { c.refinementChannels = refinementChannels }
         if let clickRadius { c.clickRadius = clickRadius }
         do { try c.validate() } catch { throw ValidationError("architecture: \(error)") }
         return c

@@ -32,9 +32,8 @@ public struct FeatureBRS: Sendable, Equatable {
         public var satisfied: Bool
     }
 
-    /// Refines one window's prediction. `features` [1, h, w, C] come from `backbone`;
-    /// `inputs` [1, S, S, 6] are the image and guidance the head's refinement stage reads.
-    public func refine(network: InteractiveNetwork, features: Tensor, inputs: Tensor, initialLogits: Tensor,
+    /// Refines one window's prediction. `features` [1, h, w, C] come from `backbone`.
+    public func refine(network: InteractiveNetwork, features: Tensor, initialLogits: Tensor,
                        points: [(u: Double, v: Double, positive: Bool)]) throws(LearningError) -> Outcome {
         let size = initialLogits.shape[1]
         let constraints = Self.constraints(points, size: size, radius: clickRadius)
@@ -52,7 +51,7 @@ public struct FeatureBRS: Sendable, Equatable {
         let result = try optimiser.minimize(from: start) { (x: [Double]) throws(LearningError) -> (Double, [Double]) in
             let scale = try Tensor(shape: [channels], values: x[0..<channels].map(Float.init), requiresGrad: true)
             let bias = try Tensor(shape: [channels], values: x[channels...].map(Float.init), requiresGrad: true)
-            let logits = try network.head(F.channelAffine(fixed, scale: scale, bias: bias), inputs: inputs)
+            let logits = try network.head(F.channelAffine(fixed, scale: scale, bias: bias))
             if Self.satisfied(logits, constraints) {
                 // Reported as an exact minimum so L-BFGS accepts this point and stops: the
                 // early exit of f-BRS once every click is labelled as clicked.
@@ -91,7 +90,7 @@ public struct FeatureBRS: Sendable, Equatable {
             let scale = try Tensor(shape: [channels], values: result.x[0..<channels].map(Float.init))
             let bias = try Tensor(shape: [channels], values: result.x[channels...].map(Float.init))
             lastLogits = try Autograd.noGrad { () throws(LearningError) in
-                try network.head(F.channelAffine(fixed, scale: scale, bias: bias), inputs: inputs)
+                try network.head(F.channelAffine(fixed, scale: scale, bias: bias))
             }
         }
         return Outcome(logits: lastLogits, iterations: result.iterations, satisfied: Self.satisfied(lastLogits, constraints))

@@ -15,10 +15,6 @@ public struct InteractiveModelConfiguration: Codable, Sendable, Equatable {
     public var blocksPerStage = 1
     /// Channels of the segmentation head (the part f-BRS re-runs per L-BFGS evaluation).
     public var headChannels = 24
-    /// Channels of a stage that corrects the upsampled logits at full input resolution from
-    /// the image and guidance (0: none). The streams run at 1/2 and 1/4 of the input, so
-    /// without it a nucleus outline is drawn on a grid twice as coarse as the input.
-    public var refinementChannels = 0
     /// Click disk radius in network-input pixels (≈ 3 image pixels for a 40–60 px window).
     public var clickRadius = 3.0
     public var clickEncoding = ClickEncoding.disk
@@ -39,31 +35,5 @@ public struct InteractiveModelConfiguration: Codable, Sendable, Equatable {
             throw .invalidArgument("mean and std need 3 values, std positive")
         }
         guard clickRadius > 0 else { throw .invalidArgument("clickRadius must be positive") }
-        guard refinementChannels >= 0 else { throw .invalidArgument("refinementChannels must be 0 or positive") }
-    }
-}
-
-extension InteractiveModelConfiguration {
-    private enum CodingKeys: String, CodingKey {
-        case inputSize, highChannels, lowChannels, stages, blocksPerStage, headChannels, refinementChannels, clickRadius,
-             clickEncoding, mean, std
-    }
-
-    /// Keys added after the first model files were written decode to their defaults when
-    /// absent, so older files keep loading as the networks they were trained as.
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init()
-        inputSize = try container.decode(Int.self, forKey: .inputSize)
-        highChannels = try container.decode(Int.self, forKey: .highChannels)
-        lowChannels = try container.decode(Int.self, forKey: .lowChannels)
-        stages = try container.decode(Int.self, forKey: .stages)
-        blocksPerStage = try container.decode(Int.self, forKey: .blocksPerStage)
-        headChannels = try container.decode(Int.self, forKey: .headChannels)
-        refinementChannels = try container.decodeIfPresent(Int.self, forKey: .refinementChannels) ?? 0
-        clickRadius = try container.decode(Double.self, forKey: .clickRadius)
-        clickEncoding = try container.decode(ClickEncoding.self, forKey: .clickEncoding)
-        mean = try container.decode([Float].self, forKey: .mean)
-        std = try container.decode([Float].self, forKey: .std)
     }
 }

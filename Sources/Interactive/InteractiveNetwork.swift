@@ -21,8 +21,6 @@ public final class InteractiveNetwork: Module {
     let toLow: ConvBN
     let stages: [TwoStreamStage]
     let headLayers: Sequential
-    /// Full-resolution correction of the upsampled logits; nil when `refinementChannels` is 0.
-    let refinementLayers: Sequential?
 
     /// Channels of the features f-BRS rescales.
     public var featureChannels: Int { configuration.highChannels + configuration.lowChannels }
@@ -45,19 +43,6 @@ public final class InteractiveNetwork: Module {
             ("conv", Conv2d(headWidth, headWidth, kernel: 3, activation: .relu, using: &generator)),
             ("logits", Conv2d(headWidth, 1, kernel: 1, using: &generator)),
         ])
-        let refineWidth = configuration.refinementChannels
-        if refineWidth > 0 {
-            let correction = Conv2d(refineWidth, 1, kernel: 1, using: &generator)
-            // Starts as no correction, so training begins from the coarse head's answer.
-            correction.weight.data.update(repeating: 0, count: correction.weight.count)
-            refinementLayers = Sequential([
-                ("conv1", Conv2d(1 + 6, refineWidth, kernel: 3, activation: .relu, using: &generator)),
-                ("conv2", Conv2d(refineWidth, refineWidth, kernel: 3, activation: .relu, using: &generator)),
-                ("logits", correction),
-            ])
-        } else {
-            refinementLayers = nil
-        }
     }
 
     /// The image half of the first conv: [N, S, S, 3] → [N, S/2, S/2, high]. Depends only on
@@ -76,19 +61,15 @@ public final class InteractiveNetwork: Module {
         return try F.concat([high, F.upsampleBilinear(low, factor: 2)], axis: 3)
     }
 
-    /// Features [N, S/2, S/2, C] → logits [N, S, S, 1]. `inputs` [N, S, S, 6] (image then
-    /// guidance, as `forward` takes them) feed the full-resolution refinement stage; a
-    /// network without one ignores them.
-    public func head(_ features: Tensor, inputs: Tensor) throws(LearningError) -> Tensor {
-        let coarse = try F.upsampleBilinear(headLayers(features), factor: 2)
-        guard let refinementLayers else { return coarse }
-        return try F.add(coarse, refinementLayers(F.concat([coarse, inputs], axis: 3)))
+    /// Features → logits [N, S, S, 1].
+    public func head(_ features: Tensor) throws(LearningError) -> Tensor {
+        try F.upsampleBilinear(headLayers(features), factor: 2)
     }
 
     /// The whole network on 6-channel input [N, S, S, 6] → logits [N, S, S, 1].
     public override func forward(_ x: Tensor) throws(LearningError) -> Tensor {
         let image = try F.slice(x, axis: 3, range: 0..<3), guidance = try F.slice(x, axis: 3, range: 3..<6)
-        return try head(backbone(imageFeatures: imageFeatures(image), guidance: guidance), inputs: x)
+        return try head(backbone(imageFeatures: imageFeatures(image), guidance: guidance))
     }
 
     public override var children: [(String, Module)] {
@@ -96,6 +77,5 @@ public final class InteractiveNetwork: Module {
          ("to_low", toLow)]
             + stages.enumerated().map { ("stage\($0.offset + 1)", $0.element as Module) }
             + [("head", headLayers)]
-            + (refinementLayers.map { [("refine", $0 as Module)] } ?? [])
     }
 }

@@ -61,10 +61,9 @@ public final class InteractivePredictor: @unchecked Sendable {
 
     public var inputSize: Int { network.configuration.inputSize }
 
-    /// Per-crop cache of the normalised crop and the image half of the first conv.
+    /// Per-crop cache of the image half of the first conv.
     final class CropCache {
         var window: ZoomWindow?
-        var crop: Tensor?
         var imageFeatures: Tensor?
     }
 
@@ -85,25 +84,22 @@ public final class InteractivePredictor: @unchecked Sendable {
         }
         let previousMap = previous.map { window.sample(width: image.width, height: image.height, $0) }
         let guidance = input.batch([input.guidance(points: points, previous: previousMap)], channels: 3)
-        let crop: Tensor, imageFeatures: Tensor
-        if cache.window == window, let cachedCrop = cache.crop, let cached = cache.imageFeatures {
-            (crop, imageFeatures) = (cachedCrop, cached)
+        let imageFeatures: Tensor
+        if cache.window == window, let cached = cache.imageFeatures {
+            imageFeatures = cached
         } else {
-            crop = input.batch([input.image(image, window: window)], channels: 3)
+            let crop = input.batch([input.image(image, window: window)], channels: 3)
             imageFeatures = try Autograd.noGrad { () throws(LearningError) in try network.imageFeatures(crop) }
             cache.window = window
-            cache.crop = crop
             cache.imageFeatures = imageFeatures
         }
-        let inputs = try F.concat([crop, guidance], axis: 3)
         let (features, logits) = try Autograd.noGrad { () throws(LearningError) in
             let features = try network.backbone(imageFeatures: imageFeatures, guidance: guidance)
-            return (features, try network.head(features, inputs: inputs))
+            return (features, try network.head(features))
         }
         var final = logits, iterations = 0
         if useFBRS {
-            let outcome = try options.fbrs.refine(network: network, features: features, inputs: inputs, initialLogits: logits,
-                                                  points: points)
+            let outcome = try options.fbrs.refine(network: network, features: features, initialLogits: logits, points: points)
             final = outcome.logits
             iterations = outcome.iterations
         }

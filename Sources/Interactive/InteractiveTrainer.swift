@@ -159,8 +159,7 @@ public enum InteractiveTrainer {
                 let imageFeatures = try network.imageFeatures(images)
                 for _ in 0..<extra {
                     let guidance = input.batch(samples.indices.map { input.guidance(points: points[$0], previous: previous[$0]) }, channels: 3)
-                    let logits = try network.head(network.backbone(imageFeatures: imageFeatures, guidance: guidance),
-                                                  inputs: F.concat([images, guidance], axis: 3))
+                    let logits = try network.head(network.backbone(imageFeatures: imageFeatures, guidance: guidance))
                     for n in samples.indices {
                         let probabilities = (0..<plane).map { 1 / (1 + Foundation.exp(-logits.data[n * plane + $0])) }
                         let truth = try! Mask(width: size, height: size, storage: samples[n].target.map { $0 > 0.5 })
@@ -178,8 +177,7 @@ public enum InteractiveTrainer {
         let guidance = input.batch(samples.indices.map { input.guidance(points: points[$0], previous: previous[$0]) }, channels: 3)
         network.setTraining(true)
         network.zeroGrad()
-        let logits = try network.head(network.backbone(imageFeatures: network.imageFeatures(images), guidance: guidance),
-                                      inputs: F.concat([images, guidance], axis: 3))
+        let logits = try network.head(network.backbone(imageFeatures: network.imageFeatures(images), guidance: guidance))
         var loss = try options.loss.evaluate(logits: logits, targets: targets)
         if options.diceWeight > 0 {
             loss = try F.add(loss, F.scale(F.softDice(F.sigmoid(logits), targets), by: options.diceWeight))

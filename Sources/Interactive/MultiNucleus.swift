@@ -32,10 +32,8 @@ extension InteractivePredictor {
             }
             let logits = try engine { () throws(LearningError) in
                 try Autograd.noGrad { () throws(LearningError) in
-                    let crops = input.batch(images, channels: 3), guidanceMaps = input.batch(guidance, channels: 3)
-                    let features = try network.imageFeatures(crops)
-                    return try network.head(network.backbone(imageFeatures: features, guidance: guidanceMaps),
-                                            inputs: F.concat([crops, guidanceMaps], axis: 3))
+                    let features = try network.imageFeatures(input.batch(images, channels: 3))
+                    return try network.head(network.backbone(imageFeatures: features, guidance: input.batch(guidance, channels: 3)))
                 }
             }
             let plane = inputSize * inputSize

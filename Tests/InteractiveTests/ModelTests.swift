@@ -6,51 +6,16 @@ import XCTest
 
 final class ModelTests: XCTestCase {
     func testForwardShapesAndSplitStemEqualsSixChannelInput() throws {
-        for refinementChannels in [0, 5] {
-            var configuration = tinyConfiguration()
-            configuration.refinementChannels = refinementChannels
-            let network = InteractiveNetwork(configuration: configuration, seed: 3)
-            network.setTraining(false)
-            var generator = SeededGenerator(seed: 1)
-            let image = Tensor.randn([2, 32, 32, 3], using: &generator), guidance = Tensor.randn([2, 32, 32, 3], using: &generator)
-            let inputs = try F.concat([image, guidance], axis: 3)
-            let features = try network.backbone(imageFeatures: network.imageFeatures(image), guidance: guidance)
-            XCTAssertEqual(features.shape, [2, 16, 16, network.featureChannels])
-            let logits = try network.head(features, inputs: inputs)
-            XCTAssertEqual(logits.shape, [2, 32, 32, 1])
-            let whole = try network(inputs)
-            XCTAssertEqual(whole.values, logits.values, "refinement channels \(refinementChannels)")
-        }
-    }
-
-    func testRefinementStageStartsAsNoCorrectionAndLearnsOne() throws {
-        var refined = tinyConfiguration()
-        refined.refinementChannels = 4
-        let plain = InteractiveNetwork(configuration: tinyConfiguration(), seed: 8)
-        let network = InteractiveNetwork(configuration: refined, seed: 8)
-        XCTAssertGreaterThan(network.parameterCount, plain.parameterCount)
-        var generator = SeededGenerator(seed: 4)
-        let inputs = Tensor.randn([1, 32, 32, 6], using: &generator)
-        for model in [plain, network] { model.setTraining(false) }
-        XCTAssertEqual(try network(inputs).values, try plain(inputs).values, "a new refinement stage must not change the logits")
-
-        // One gradient step reaches the refinement weights: the stage is trained, not dead.
-        network.setTraining(true)
-        let loss = try F.sum(network(inputs))
-        try loss.backward()
-        let gradients = network.namedParameters().filter { $0.0.hasPrefix("refine.") }.compactMap(\.1.grad)
-        XCTAssertEqual(gradients.count, 6, "two convs and the correction, weights and biases")
-        XCTAssertTrue(gradients.contains { $0.values.contains { $0 != 0 } })
-    }
-
-    func testConfigurationsWrittenBeforeTheRefinementStageStillDecode() throws {
-        var old = try JSONSerialization.jsonObject(with: JSONEncoder().encode(tinyConfiguration())) as! [String: Any]
-        old.removeValue(forKey: "refinementChannels")
-        let decoded = try JSONDecoder().decode(InteractiveModelConfiguration.self, from: JSONSerialization.data(withJSONObject: old))
-        XCTAssertEqual(decoded, tinyConfiguration())
-        var refined = tinyConfiguration()
-        refined.refinementChannels = 9
-        XCTAssertEqual(try JSONDecoder().decode(InteractiveModelConfiguration.self, from: JSONEncoder().encode(refined)), refined)
+        let network = InteractiveNetwork(configuration: tinyConfiguration(), seed: 3)
+        network.setTraining(false)
+        var generator = SeededGenerator(seed: 1)
+        let image = Tensor.randn([2, 32, 32, 3], using: &generator), guidance = Tensor.randn([2, 32, 32, 3], using: &generator)
+        let features = try network.backbone(imageFeatures: network.imageFeatures(image), guidance: guidance)
+        XCTAssertEqual(features.shape, [2, 16, 16, network.featureChannels])
+        let logits = try network.head(features)
+        XCTAssertEqual(logits.shape, [2, 32, 32, 1])
+        let whole = try network(F.concat([image, guidance], axis: 3))
+        XCTAssertEqual(whole.values, logits.values)
     }
 
     func testDefaultModelIsSmall() {
@@ -117,8 +82,7 @@ final class ModelTests: XCTestCase {
         let features = try Autograd.noGrad { () throws(LearningError) in
             try network.backbone(imageFeatures: network.imageFeatures(image), guidance: guidance)
         }
-        let inputs = try F.concat([image, guidance], axis: 3)
-        let logits = try Autograd.noGrad { () throws(LearningError) in try network.head(features, inputs: inputs) }
+        let logits = try Autograd.noGrad { () throws(LearningError) in try network.head(features) }
         // Deliberately wrong: a positive click where the network is least sure of the object and a
         // negative click where it is most sure.
         let values = logits.values
@@ -128,7 +92,7 @@ final class ModelTests: XCTestCase {
         var brs = FeatureBRS()
         brs.clickRadius = 0
         XCTAssertFalse(FeatureBRS.satisfied(logits, FeatureBRS.constraints(points, size: 32, radius: 0)))
-        let outcome = try brs.refine(network: network, features: features, inputs: inputs, initialLogits: logits, points: points)
+        let outcome = try brs.refine(network: network, features: features, initialLogits: logits, points: points)
         XCTAssertTrue(outcome.satisfied)
         XCTAssertGreaterThan(outcome.iterations, 0)
         XCTAssertGreaterThan(outcome.logits.data[lowest], 0)
