@@ -54,7 +54,7 @@ public final class ZMQSocket {
         guard zmq_getsockopt(raw, ZMQ_LAST_ENDPOINT, &buffer, &size) == 0 else {
             throw ZMQError("getsockopt ZMQ_LAST_ENDPOINT")
         }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
     public func setOption(_ option: Int32, _ value: Int32) throws(ZMQError) {
