@@ -52,6 +52,15 @@ grep -q '"steps" : 3' "$work/iresume.json" || { echo "cli-smoke: interactive res
 "$annotator" interactive eval --model "$imodel" --images "$sample/images" --gt "$sample/instance_masks" --max-nuclei 3 \
     --json > "$work/ieval.json" 2> /dev/null
 grep -q '"noc85"' "$work/ieval.json" || { echo "cli-smoke: interactive eval JSON lacks noc85" >&2; cat "$work/ieval.json" >&2; exit 1; }
+simage=$(ls "$sample/images"/* | head -1)
+"$annotator" interactive click --model "$imodel" --image "$simage" --click 20,20,+ --click 24,20,- --out "$work/click.png" \
+    --json > "$work/click.json" 2> "$work/click.log" || { cat "$work/click.log" >&2; exit 1; }
+grep -q '"mean_probability"' "$work/click.json" && [[ -f "$work/click.png" ]] \
+    || { echo "cli-smoke: interactive click wrote no mask or no JSON summary" >&2; cat "$work/click.json" >&2; exit 1; }
+if "$annotator" interactive click --model "$imodel" --image "$simage" --click 99999,5,+ --out "$work/click.png" 2> "$work/err.log"; then
+    echo "cli-smoke: a click outside the image accepted" >&2; exit 1
+fi
+grep -q "outside the" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
 if "$annotator" interactive train --data "$sample" --out "$work/other.safetensors" --steps 1 --batch 2 --init "$imodel" \
     --high-channels 6 2> "$work/err.log"; then echo "cli-smoke: --init with another architecture accepted" >&2; exit 1; fi
 grep -q "architecture differs" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
@@ -71,4 +80,4 @@ if "$annotator" interactive eval --model "$model" --images "$sample/images" --gt
     echo "cli-smoke: interactive eval with a missing --gt folder accepted" >&2; exit 1
 fi
 grep -q -- "--gt: no folder at" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
-echo "cli-smoke: hovernet train (in-process and as a job), tune, infer, metrics and interactive train/resume/eval work on the sample"
+echo "cli-smoke: hovernet train (in-process and as a job), tune, infer, metrics and interactive train/resume/eval/click work on the sample"

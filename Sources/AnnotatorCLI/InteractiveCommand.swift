@@ -258,7 +258,28 @@ struct InteractiveClick: AsyncParsableCommand {
     var out: String
     @Flag(help: "Disable f-BRS.")
     var noFbrs = false
+    @Flag(help: "Print the mask's summary as JSON on standard output.")
+    var json = false
     @OptionGroup var tuning: PredictorTuning
+
+    /// What `--json` prints: the mask written and how the last click was predicted.
+    struct Summary: Encodable {
+        var out: String
+        var clicks: Int
+        var area: Int
+        var meanProbability: Float
+        /// Bounding box of the mask, `[x0, y0, x1, y1)` image pixels; nil for an empty mask.
+        var bbox: [Int]?
+        /// The last click's zoom-in window, `[x, y, side]` image pixels.
+        var window: [Int]
+        var fbrsIterations: Int
+
+        enum CodingKeys: String, CodingKey {
+            case out, clicks, area, bbox, window
+            case meanProbability = "mean_probability"
+            case fbrsIterations = "fbrs_iterations"
+        }
+    }
 
     func run() async throws {
         let parsed = try clicks.map { text -> Click in
@@ -276,7 +297,24 @@ struct InteractiveClick: AsyncParsableCommand {
         let mask = outcome!.mask
         let raster = try Raster(width: mask.width, height: mask.height, channels: 1, samples: .uint8(mask.storage.map { $0 ? 255 : 0 }))
         try ImageFiles.write(raster, to: URL(fileURLWithPath: out))
-        Console.note(String(format: "%d pixels, mean probability %.3f", outcome!.area, outcome!.meanProbability))
+        let last = outcome!
+        if json {
+            try JSONOutput.print(Summary(out: out, clicks: parsed.count, area: last.area, meanProbability: last.meanProbability,
+                                         bbox: Self.boundingBox(of: mask), window: [last.window.x, last.window.y, last.window.size],
+                                         fbrsIterations: last.fbrsIterations))
+        } else {
+            Console.note(String(format: "%d pixels, mean probability %.3f", last.area, last.meanProbability))
+        }
+    }
+
+    static func boundingBox(of mask: Mask) -> [Int]? {
+        var x0 = Int.max, y0 = Int.max, x1 = -1, y1 = -1
+        for y in 0..<mask.height {
+            for x in 0..<mask.width where mask[x, y] {
+                x0 = min(x0, x); y0 = min(y0, y); x1 = max(x1, x + 1); y1 = max(y1, y + 1)
+            }
+        }
+        return x1 < 0 ? nil : [x0, y0, x1, y1]
     }
 }
 
