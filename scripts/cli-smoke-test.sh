@@ -52,6 +52,12 @@ grep -q '"steps" : 3' "$work/iresume.json" || { echo "cli-smoke: interactive res
 "$annotator" interactive eval --model "$imodel" --images "$sample/images" --gt "$sample/instance_masks" --max-nuclei 3 \
     --json > "$work/ieval.json" 2> /dev/null
 grep -q '"noc85"' "$work/ieval.json" || { echo "cli-smoke: interactive eval JSON lacks noc85" >&2; cat "$work/ieval.json" >&2; exit 1; }
+"$annotator" interactive eval --model "$imodel" --images "$sample/images" --gt "$sample/instance_masks" --max-nuclei 3 \
+    --boundary-tolerance 1 --json > "$work/ieval.json" 2> /dev/null
+grep -q '"boundary_tolerance" : 1' "$work/ieval.json" || { echo "cli-smoke: --boundary-tolerance not reported" >&2; cat "$work/ieval.json" >&2; exit 1; }
+if "$annotator" interactive eval --model "$imodel" --images "$sample/images" --gt "$sample/instance_masks" --boundary-tolerance=-1 \
+    2> "$work/err.log"; then echo "cli-smoke: a negative boundary tolerance accepted" >&2; exit 1; fi
+grep -q "boundary-tolerance -1: give 0…8" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
 simage=$(ls "$sample/images"/* | head -1)
 "$annotator" interactive click --model "$imodel" --image "$simage" --click 20,20,+ --click 24,20,- --out "$work/click.png" \
     --json > "$work/click.json" 2> "$work/click.log" || { cat "$work/click.log" >&2; exit 1; }

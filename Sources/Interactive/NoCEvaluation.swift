@@ -15,6 +15,9 @@ public struct NoCOptions: Sendable {
     /// zoom-in windows never reach further, so the result equals annotating the full image
     /// while the clicker's distance transforms stay small.
     public var viewMargin = 96
+    /// Pixels of outline disagreement forgiven (see `BoundaryTolerance`); 0, the default,
+    /// is the standard protocol.
+    public var boundaryTolerance = 0
 
     public init() {}
 }
@@ -122,18 +125,19 @@ public enum NoCEvaluation {
         let truth = try! Mask(width: width, height: height,
                               storage: (0..<(width * height)).map { labels[rect.x + $0 % width, rect.y + $0 / width] == id })
         let session = InteractiveSession(image: view, predictor: predictor)
+        let judge = BoundaryTolerance(groundTruth: truth, pixels: options.boundaryTolerance)
         var clicker = RobotClicker(groundTruth: truth)
         var ious: [Double] = [], times: [Double] = []
         let clock = ContinuousClock()
         var prediction = Mask(width: width, height: height, repeating: false)
         while ious.count < options.maxClicks {
-            guard let click = clicker.nextClick(prediction: prediction) else { break }
+            guard let click = clicker.nextClick(prediction: judge.judged(prediction)) else { break }
             let start = clock.now
             let outcome = try session.click(click, useFBRS: options.useFBRS)
             let d = clock.now - start
             times.append(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) * 1e-15)
             prediction = outcome.mask
-            ious.append(intersectionOverUnion(prediction, truth))
+            ious.append(judge.intersectionOverUnion(prediction))
             if ious.count >= 5, ious.last! >= 0.90 { break }
         }
         let final = ious.last ?? 1
