@@ -79,6 +79,20 @@ if "$annotator" interactive train --data "$sample" --out "$work/other.safetensor
 fi
 grep -q "focal-gamma applies to --loss nfl" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
 
+# Datasets out: every export format and an overlay, with their JSON summaries.
+for format in png geojson coco; do
+    "$annotator" dataset export --format $format --data "$sample" --out "$work/export-$format" --json > "$work/export.json" 2> /dev/null
+    grep -q '"nuclei"' "$work/export.json" || { echo "cli-smoke: dataset export $format printed no summary" >&2; exit 1; }
+done
+[[ -f "$work/export-coco/annotations.json" ]] || { echo "cli-smoke: COCO export wrote no annotations.json" >&2; exit 1; }
+sname=$(basename "$simage"); sname=${sname%.*}
+"$annotator" dataset overlay --image "$simage" --mask "$sample/instance_masks/$sname.png" --out "$work/overlay.png" --json > "$work/overlay.json"
+grep -q '"outlines"' "$work/overlay.json" && [[ -f "$work/overlay.png" ]] || { echo "cli-smoke: dataset overlay failed" >&2; exit 1; }
+if "$annotator" dataset overlay --image "$simage" --mask "$sample/instance_masks/$sname.png" --out "$work/o.png" --color 1,2 2> "$work/err.log"; then
+    echo "cli-smoke: --color 1,2 accepted" >&2; exit 1
+fi
+grep -q -- "--color must be R,G,B" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
+
 # Refused with a clear message, not a crash.
 if "$annotator" hovernet tune --model "$model" 2> "$work/err.log"; then echo "cli-smoke: tune without validation accepted" >&2; exit 1; fi
 grep -q "give either --val" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
@@ -86,4 +100,4 @@ if "$annotator" interactive eval --model "$model" --images "$sample/images" --gt
     echo "cli-smoke: interactive eval with a missing --gt folder accepted" >&2; exit 1
 fi
 grep -q -- "--gt: no folder at" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
-echo "cli-smoke: hovernet train (in-process and as a job), tune, infer, metrics and interactive train/resume/eval/click work on the sample"
+echo "cli-smoke: hovernet train (in-process and as a job), tune, infer, metrics, interactive train/resume/eval/click and dataset export/overlay work on the sample"

@@ -93,6 +93,17 @@ struct DatasetExport: AsyncParsableCommand {
     @Option(help: "Output folder.")
     var out: String
 
+    @Flag(help: "Print a JSON summary (format, output folder, nuclei per image).")
+    var json = false
+
+    struct Summary: Encodable {
+        struct Image: Encodable { var name: String; var nuclei: Int }
+        var format: String
+        var out: String
+        var images: [Image]
+        var nuclei: Int
+    }
+
     func run() async throws {
         guard let masks = masks ?? data.map({ URL(fileURLWithPath: $0).appendingPathComponent("instance_masks").path }) else {
             throw CLIError("pass --masks DIR or --data DIR")
@@ -102,6 +113,7 @@ struct DatasetExport: AsyncParsableCommand {
         let output = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         var collected: [(fileName: String, labels: LabelMap)] = []
+        var exported: [Summary.Image] = []
         for file in files {
             let name = file.deletingPathExtension().lastPathComponent
             let labels = try ImageFiles.readLabelMap(file)
@@ -113,12 +125,18 @@ struct DatasetExport: AsyncParsableCommand {
             case .coco:
                 collected.append((name + ".png", labels))
             }
+            exported.append(Summary.Image(name: name, nuclei: labels.instanceIDs.count))
             Console.note("\(name): \(labels.instanceIDs.count) nuclei")
         }
         if format == .coco {
             try COCOExport.data(collected).write(to: output.appendingPathComponent("annotations.json"))
         }
-        print("exported \(files.count) label map(s) as \(format.rawValue) → \(out)")
+        if json {
+            try JSONOutput.print(Summary(format: format.rawValue, out: out, images: exported,
+                                         nuclei: exported.map(\.nuclei).reduce(0, +)))
+        } else {
+            print("exported \(files.count) label map(s) as \(format.rawValue) → \(out)")
+        }
     }
 }
 
@@ -139,6 +157,9 @@ struct DatasetOverlay: AsyncParsableCommand {
     @Option(help: "Outline colour as R,G,B.")
     var color: String = "0,255,0"
 
+    @Flag(help: "Print a JSON summary (output file, outlines drawn).")
+    var json = false
+
     func run() async throws {
         let parts = color.split(separator: ",").compactMap { UInt8($0.trimmingCharacters(in: .whitespaces)) }
         guard parts.count == 3 else { throw CLIError("--color must be R,G,B with values 0-255, got \(color)") }
@@ -146,6 +167,11 @@ struct DatasetOverlay: AsyncParsableCommand {
         let labels = try ImageFiles.readLabelMap(URL(fileURLWithPath: mask))
         let drawn = try Overlay.outlines(picture, labels, color: (parts[0], parts[1], parts[2]))
         try ImageFiles.writeRGB(drawn, to: URL(fileURLWithPath: out))
-        print("\(labels.instanceIDs.count) outlines → \(out)")
+        if json {
+            struct Summary: Encodable { var out: String; var outlines: Int }
+            try JSONOutput.print(Summary(out: out, outlines: labels.instanceIDs.count))
+        } else {
+            print("\(labels.instanceIDs.count) outlines → \(out)")
+        }
     }
 }
