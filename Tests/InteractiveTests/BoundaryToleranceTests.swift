@@ -3,12 +3,6 @@ import XCTest
 @testable import Interactive
 
 final class BoundaryToleranceTests: XCTestCase {
-    private func square(_ x0: Int, _ y0: Int, side: Int, in size: Int) -> Mask {
-        var mask = Mask(width: size, height: size, repeating: false)
-        for y in y0..<(y0 + side) { for x in x0..<(x0 + side) { mask[x, y] = true } }
-        return mask
-    }
-
     func testZeroToleranceIsTheStandardIoU() {
         let truth = square(5, 5, side: 8, in: 24), prediction = square(6, 5, side: 8, in: 24)
         let judge = BoundaryTolerance(groundTruth: truth, pixels: 0)

@@ -3,12 +3,6 @@ import XCTest
 @testable import Interactive
 
 final class RobotClickerTests: XCTestCase {
-    private func square(_ x0: Int, _ y0: Int, side: Int, in size: Int) -> Mask {
-        var mask = Mask(width: size, height: size, repeating: false)
-        for y in y0..<(y0 + side) { for x in x0..<(x0 + side) { mask[x, y] = true } }
-        return mask
-    }
-
     func testFirstClickIsTheCentreOfASquare() {
         var clicker = RobotClicker(groundTruth: square(10, 10, side: 9, in: 30))
         let click = clicker.nextClick(prediction: Mask(width: 30, height: 30, repeating: false))

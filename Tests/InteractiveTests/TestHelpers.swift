@@ -4,6 +4,13 @@ import Imaging
 import Interactive
 import TestSupport
 
+/// A `size × size` mask holding one filled square of `side` pixels at (x0, y0).
+func square(_ x0: Int, _ y0: Int, side: Int, in size: Int) -> Mask {
+    var mask = Mask(width: size, height: size, repeating: false)
+    for y in y0..<(y0 + side) { for x in x0..<(x0 + side) { mask[x, y] = true } }
+    return mask
+}
+
 /// A network small enough for debug-build tests.
 func tinyConfiguration() -> InteractiveModelConfiguration {
     var configuration = InteractiveModelConfiguration()
