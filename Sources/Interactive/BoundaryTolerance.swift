@@ -1,12 +1,13 @@
 import Imaging
 
 /// Scoring that forgives outlines within `pixels` of the annotated one. Hand-drawn nucleus
-/// outlines are uncertain by about a pixel, and on a 15 px nucleus one pixel of outline is a
-/// third of the IoU, so the strict protocol partly measures how closely a model copies one
+/// outlines are uncertain by about a pixel, and on a 15 px nucleus one pixel of outline costs
+/// a quarter of the IoU, so the strict protocol partly measures how closely a model copies one
 /// annotator's hand. With a tolerance, the pixels that close to the annotated outline (on
 /// either side: the disk of that radius grown outwards and eroded inwards) count neither
 /// for nor against a prediction, and the robot clicker never clicks there.
-/// A tolerance of 0 is the standard protocol.
+/// A tolerance of 0 is the standard protocol. A nucleus lying wholly within the band (only
+/// very thin ones) leaves nothing to score or click: the evaluation counts it as done.
 public struct BoundaryTolerance: Sendable {
     public let groundTruth: Mask
     /// The pixels left out of the score: within the tolerance of the annotated outline.
