@@ -307,27 +307,16 @@ struct InteractiveClick: AsyncParsableCommand {
         let session = InteractiveSession(image: try ImageFiles.readRGB(URL(fileURLWithPath: image)), predictor: predictor)
         var outcome: InteractiveSession.ClickOutcome?
         for click in parsed { outcome = try session.click(click) }
-        let mask = outcome!.mask
+        let last = outcome!, mask = last.mask
         let raster = try Raster(width: mask.width, height: mask.height, channels: 1, samples: .uint8(mask.storage.map { $0 ? 255 : 0 }))
         try ImageFiles.write(raster, to: URL(fileURLWithPath: out))
-        let last = outcome!
         if json {
             try JSONOutput.print(Summary(out: out, clicks: parsed.count, area: last.area, meanProbability: last.meanProbability,
-                                         bbox: Self.boundingBox(of: mask), window: [last.window.x, last.window.y, last.window.size],
-                                         fbrsIterations: last.fbrsIterations))
+                                         bbox: mask.boundingBox.map { [$0.x0, $0.y0, $0.x1, $0.y1] },
+                                         window: [last.window.x, last.window.y, last.window.size], fbrsIterations: last.fbrsIterations))
         } else {
             Console.note(String(format: "%d pixels, mean probability %.3f", last.area, last.meanProbability))
         }
-    }
-
-    static func boundingBox(of mask: Mask) -> [Int]? {
-        var x0 = Int.max, y0 = Int.max, x1 = -1, y1 = -1
-        for y in 0..<mask.height {
-            for x in 0..<mask.width where mask[x, y] {
-                x0 = min(x0, x); y0 = min(y0, y); x1 = max(x1, x + 1); y1 = max(y1, y + 1)
-            }
-        }
-        return x1 < 0 ? nil : [x0, y0, x1, y1]
     }
 }
 

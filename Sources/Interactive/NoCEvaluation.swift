@@ -126,12 +126,12 @@ public enum NoCEvaluation {
                               storage: (0..<(width * height)).map { labels[rect.x + $0 % width, rect.y + $0 / width] == id })
         let session = InteractiveSession(image: view, predictor: predictor)
         let judge = BoundaryTolerance(groundTruth: truth, pixels: options.boundaryTolerance)
-        var clicker = RobotClicker(groundTruth: truth)
+        var clicker = judge.clicker()
         var ious: [Double] = [], times: [Double] = []
         let clock = ContinuousClock()
         var prediction = Mask(width: width, height: height, repeating: false)
         while ious.count < options.maxClicks {
-            guard let click = clicker.nextClick(prediction: judge.judged(prediction)) else { break }
+            guard let click = clicker.nextClick(prediction: prediction) else { break }
             let start = clock.now
             let outcome = try session.click(click, useFBRS: options.useFBRS)
             let d = clock.now - start

@@ -5,12 +5,16 @@ import Imaging
 /// region earns a positive click, a false-positive one a negative click.
 public struct RobotClicker: Sendable {
     public let groundTruth: Mask
+    /// Pixels where a disagreement is no error (see `BoundaryTolerance`); nil: none.
+    public let ignored: Mask?
     /// Pixels already clicked are never clicked again (a person would not repeat a click
     /// that did not help).
     private var clicked: Set<Int> = []
 
-    public init(groundTruth: Mask) {
+    public init(groundTruth: Mask, ignoring ignored: Mask? = nil) {
+        precondition(ignored.map { $0.sameSize(as: groundTruth) } ?? true, "ignored pixels and ground truth differ in size")
         self.groundTruth = groundTruth
+        self.ignored = ignored
     }
 
     /// The next click for `prediction` (same size as the ground truth), or nil when there is
@@ -21,7 +25,7 @@ public struct RobotClicker: Sendable {
         var falseNegative = Mask(width: width + 2, height: height + 2, repeating: false)
         var falsePositive = falseNegative
         for y in 0..<height {
-            for x in 0..<width {
+            for x in 0..<width where ignored?[x, y] != true {
                 let truth = groundTruth[x, y], predicted = prediction[x, y]
                 if truth && !predicted { falseNegative[x + 1, y + 1] = true }
                 if !truth && predicted { falsePositive[x + 1, y + 1] = true }
@@ -55,10 +59,11 @@ public struct RobotClicker: Sendable {
     }
 }
 
-/// Intersection over union of two masks of the same size (1 when both are empty).
-public func intersectionOverUnion(_ a: Mask, _ b: Mask) -> Double {
+/// Intersection over union of two masks of the same size, over the pixels not `ignored`
+/// (1 when neither mask has any there).
+public func intersectionOverUnion(_ a: Mask, _ b: Mask, ignoring ignored: Mask? = nil) -> Double {
     var intersection = 0, union = 0
-    for index in 0..<a.count {
+    for index in 0..<a.count where ignored?.storage[index] != true {
         let p = a.storage[index], q = b.storage[index]
         if p && q { intersection += 1 }
         if p || q { union += 1 }

@@ -220,20 +220,14 @@ public final class SessionBox: @unchecked Sendable {
     /// The current object's mask over its bounding box.
     func currentObject() -> Annotator_V1_ObjectMask {
         let mask = session.currentMask
-        var x0 = Int.max, y0 = Int.max, x1 = -1, y1 = -1, area = 0
-        for y in 0..<mask.height {
-            for x in 0..<mask.width where mask[x, y] {
-                x0 = min(x0, x); x1 = max(x1, x); y0 = min(y0, y); y1 = max(y1, y)
-                area += 1
-            }
-        }
         var reply = Annotator_V1_ObjectMask()
-        reply.area = UInt32(area)
         reply.clickCount = UInt32(session.clicks.count)
-        if area > 0 {
-            var box = LabelMap(width: x1 - x0 + 1, height: y1 - y0 + 1, repeating: 0)
-            for y in y0...y1 { for x in x0...x1 where mask[x, y] { box[x - x0, y - y0] = 1 } }
+        if let (x0, y0, x1, y1) = mask.boundingBox {
+            var box = LabelMap(width: x1 - x0, height: y1 - y0, repeating: 0)
+            var area = 0
+            for y in y0..<y1 { for x in x0..<x1 where mask[x, y] { box[x - x0, y - y0] = 1; area += 1 } }
             reply.mask = Annotator_V1_LabelMap(box)
+            reply.area = UInt32(area)
             reply.x = UInt32(x0)
             reply.y = UInt32(y0)
         }

@@ -35,6 +35,15 @@ final class ProcessingTests: XCTestCase {
         XCTAssertEqual(Sobel.kernels(size: 3).horizontal, [-0.5, 0, 0.5, -1, 0, 1, -0.5, 0, 0.5])
     }
 
+    func testMaskBoundingBoxIsHalfOpenAndNilWhenEmpty() {
+        var mask = Mask(width: 10, height: 8, repeating: false)
+        XCTAssertNil(mask.boundingBox)
+        mask[3, 2] = true
+        mask[6, 5] = true
+        let box = mask.boundingBox
+        XCTAssertEqual(box?.x0, 3); XCTAssertEqual(box?.y0, 2); XCTAssertEqual(box?.x1, 7); XCTAssertEqual(box?.y1, 6)
+    }
+
     func testDistanceTransformEdgeCases() {
         // A single background pixel in the middle of a 5×5 foreground.
         var mask = Mask(width: 5, height: 5, repeating: true)

@@ -15,6 +15,19 @@ public enum Connectivity: Sendable {
     }
 }
 
+extension Grid where Element == Bool {
+    /// Bounding box of the foreground, `x0..<x1 × y0..<y1`; nil when the mask is empty.
+    public var boundingBox: (x0: Int, y0: Int, x1: Int, y1: Int)? {
+        var x0 = Int.max, y0 = Int.max, x1 = -1, y1 = -1
+        for y in 0..<height {
+            for x in 0..<width where storage[y * width + x] {
+                x0 = min(x0, x); y0 = min(y0, y); x1 = max(x1, x + 1); y1 = max(y1, y + 1)
+            }
+        }
+        return x1 < 0 ? nil : (x0, y0, x1, y1)
+    }
+}
+
 extension Grid where Element == UInt32 {
     /// Pixels that belong to any instance.
     public var foreground: Mask {
