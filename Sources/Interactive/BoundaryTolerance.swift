@@ -6,7 +6,10 @@ import Imaging
 /// annotator's hand. With a tolerance, the pixels that close to the annotated outline (on
 /// either side: the disk of that radius grown outwards and eroded inwards) count neither
 /// for nor against a prediction, and the robot clicker never clicks there.
-/// A tolerance of 0 is the standard protocol. A nucleus lying wholly within the band (only
+/// This is the RITM/f-BRS protocol's own ignore label (pixels that count neither in the IoU
+/// nor in the clicker's error regions), which its GrabCut loader gives to the band of
+/// uncertain pixels that dataset's masks mark along each outline; MoNuSeg marks none, so
+/// the band is drawn here. A tolerance of 0 is the standard protocol. A nucleus lying wholly within the band (only
 /// very thin ones) leaves nothing to score or click: the evaluation counts it as done.
 public struct BoundaryTolerance: Sendable {
     public let groundTruth: Mask
