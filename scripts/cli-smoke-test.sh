@@ -93,6 +93,17 @@ if "$annotator" dataset overlay --image "$simage" --mask "$sample/instance_masks
 fi
 grep -q -- "--color must be R,G,B" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
 
+# A 20× dataset to the models' 40× and its label maps back: the round trip is exact.
+"$annotator" dataset rescale --data "$sample" --out "$work/x2" --microns-per-pixel 0.5 --json > "$work/rescale.json" 2> /dev/null
+grep -q '"scale" : 2' "$work/rescale.json" || { echo "cli-smoke: dataset rescale printed no scale 2" >&2; cat "$work/rescale.json" >&2; exit 1; }
+"$annotator" dataset rescale --masks "$work/x2/instance_masks" --out "$work/x1" --scale 0.5 > /dev/null 2>&1
+"$annotator" dataset export --format png --data "$sample" --out "$work/x1-original" > /dev/null 2>&1
+cmp -s "$work/x1/$sname.png" "$work/x1-original/$sname.png" || { echo "cli-smoke: rescaled label maps did not come back unchanged" >&2; exit 1; }
+if "$annotator" dataset rescale --data "$sample" --out "$work/x3" --scale 20 2> "$work/err.log"; then
+    echo "cli-smoke: --scale 20 accepted" >&2; exit 1
+fi
+grep -q "give a factor from" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
+
 # Refused with a clear message, not a crash.
 if "$annotator" hovernet tune --model "$model" 2> "$work/err.log"; then echo "cli-smoke: tune without validation accepted" >&2; exit 1; fi
 grep -q "give either --val" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
@@ -100,4 +111,4 @@ if "$annotator" interactive eval --model "$model" --images "$sample/images" --gt
     echo "cli-smoke: interactive eval with a missing --gt folder accepted" >&2; exit 1
 fi
 grep -q -- "--gt: no folder at" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
-echo "cli-smoke: hovernet train (in-process and as a job), tune, infer, metrics, interactive train/resume/eval/click and dataset export/overlay work on the sample"
+echo "cli-smoke: hovernet train (in-process and as a job), tune, infer, metrics, interactive train/resume/eval/click and dataset export/overlay/rescale work on the sample"

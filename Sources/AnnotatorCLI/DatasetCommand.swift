@@ -6,12 +6,12 @@ import Imaging
 struct DatasetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dataset",
-        abstract: "Import, export and look at instance-segmentation datasets.",
+        abstract: "Import, export, rescale and look at instance-segmentation datasets.",
         discussion: """
         A dataset folder holds images/ (PNG or TIFF) and instance_masks/ (16-bit PNG label maps \
         with the same base names, 0 = background), the layout of ../shared/data/monuseg/{train,test}.
         """,
-        subcommands: [DatasetImportMoNuSeg.self, DatasetExport.self, DatasetOverlay.self])
+        subcommands: [DatasetImportMoNuSeg.self, DatasetExport.self, DatasetOverlay.self, DatasetRescale.self])
 }
 
 struct DatasetImportMoNuSeg: AsyncParsableCommand {
