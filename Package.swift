@@ -29,7 +29,7 @@ let package = Package(
         // libpng's and libtiff's error paths need setjmp / C varargs, so they live in C.
         .target(name: "CImageCodecs", path: "Sources/Shims/CImageCodecs",
                 cSettings: [.unsafeFlags(["-I/usr/include/libpng16"])],
-                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("tiff")]),
+                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("tiff"), .linkedLibrary("jpeg")]),
         // The C client library for lab tools (also built stand-alone by `make c-client`).
         .target(name: "CAnnotatorClient", dependencies: ["CZeroMQ", "CProtobufC"],
                 path: "clients/c",

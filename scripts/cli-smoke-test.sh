@@ -104,6 +104,15 @@ if "$annotator" dataset rescale --data "$sample" --out "$work/x3" --scale 20 2> 
 fi
 grep -q "give a factor from" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
 
+# JPEG images are read (the classical baseline segments one); a JPEG label map is refused.
+mkdir -p "$work/jpeg"
+cp Tests/Fixtures/imaging/two-blocks.jpg "$work/jpeg/"
+"$annotator" baseline --images "$work/jpeg" --out "$work/jpeg-labels" > /dev/null 2>&1 || { echo "cli-smoke: baseline on a JPEG failed" >&2; exit 1; }
+if "$annotator" dataset overlay --image "$simage" --mask "$work/jpeg/two-blocks.jpg" --out "$work/o.png" 2> "$work/err.log"; then
+    echo "cli-smoke: a JPEG label map was accepted" >&2; exit 1
+fi
+grep -q "cannot be a JPEG" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
+
 # Refused with a clear message, not a crash.
 if "$annotator" hovernet tune --model "$model" 2> "$work/err.log"; then echo "cli-smoke: tune without validation accepted" >&2; exit 1; fi
 grep -q "give either --val" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
@@ -111,4 +120,4 @@ if "$annotator" interactive eval --model "$model" --images "$sample/images" --gt
     echo "cli-smoke: interactive eval with a missing --gt folder accepted" >&2; exit 1
 fi
 grep -q -- "--gt: no folder at" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
-echo "cli-smoke: hovernet train (in-process and as a job), tune, infer, metrics, interactive train/resume/eval/click and dataset export/overlay/rescale work on the sample"
+echo "cli-smoke: hovernet train (in-process and as a job), tune, infer, metrics, interactive train/resume/eval/click, dataset export/overlay/rescale and JPEG input work on the sample"

@@ -2,7 +2,7 @@
 # Installs the Debian packages the project needs, if any is missing. As root it installs
 # them; otherwise it names them and stops.
 set -euo pipefail
-packages=(libzmq3-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libpng-dev libtiff-dev
+packages=(libzmq3-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libpng-dev libtiff-dev libjpeg-dev
           libopenblas-dev libsqlite3-dev pkg-config)
 missing=()
 for package in "${packages[@]}"; do

@@ -22,7 +22,7 @@ struct AnnotateCommand: AsyncParsableCommand {
         running one with --endpoint.
         """)
 
-    @Option(help: "Image to annotate (PNG or TIFF).")
+    @Option(help: "Image to annotate (PNG, TIFF or JPEG).")
     var image: String
 
     @Option(help: "Where to write the instance map (16-bit PNG).")

@@ -14,7 +14,7 @@ struct BaselineCommand: AsyncParsableCommand {
         processed on all cores.
         """)
 
-    @Option(help: "Folder of H&E images (PNG or TIFF).")
+    @Option(help: "Folder of H&E images (PNG, TIFF or JPEG).")
     var images: String?
 
     @Option(help: "A dataset folder; its images/ are segmented (instead of --images).")
@@ -61,7 +61,7 @@ struct BaselineCommand: AsyncParsableCommand {
             throw CLIError("pass --images DIR or --data DIR")
         }
         let files = try ImageFiles.listImages(in: URL(fileURLWithPath: folder))
-        guard !files.isEmpty else { throw CLIError("no PNG or TIFF images in \(folder)") }
+        guard !files.isEmpty else { throw CLIError("no PNG, TIFF or JPEG images in \(folder)") }
         let output = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let start = ContinuousClock.now

@@ -16,7 +16,7 @@ struct BenchImaging: AsyncParsableCommand {
         bundled sample crop scaled to 1000×1000.
         """)
 
-    @Option(help: "Image to use (PNG or TIFF).")
+    @Option(help: "Image to use (PNG, TIFF or JPEG).")
     var image: String?
 
     @Option(help: "Timed runs per operation (the fastest is reported).")

@@ -8,7 +8,7 @@ struct DatasetCommand: AsyncParsableCommand {
         commandName: "dataset",
         abstract: "Import, export, rescale and look at instance-segmentation datasets.",
         discussion: """
-        A dataset folder holds images/ (PNG or TIFF) and instance_masks/ (16-bit PNG label maps \
+        A dataset folder holds images/ (PNG, TIFF or JPEG) and instance_masks/ (16-bit PNG label maps \
         with the same base names, 0 = background), the layout of ../shared/data/monuseg/{train,test}.
         """,
         subcommands: [DatasetImportMoNuSeg.self, DatasetExport.self, DatasetOverlay.self, DatasetRescale.self])
@@ -27,7 +27,7 @@ struct DatasetImportMoNuSeg: AsyncParsableCommand {
         and reported.
         """)
 
-    @Option(help: "Folder of images (TIFF or PNG).")
+    @Option(help: "Folder of images (TIFF, PNG or JPEG).")
     var images: String
 
     @Option(help: "Folder of Aperio XML files named like the images.")
@@ -145,7 +145,7 @@ struct DatasetOverlay: AsyncParsableCommand {
         commandName: "overlay",
         abstract: "Draw instance outlines on an image (PNG out).")
 
-    @Option(help: "The image (PNG or TIFF).")
+    @Option(help: "The image (PNG, TIFF or JPEG).")
     var image: String
 
     @Option(help: "Its label map.")

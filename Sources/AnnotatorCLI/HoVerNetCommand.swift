@@ -220,7 +220,7 @@ struct HoVerNetInfer: AsyncParsableCommand {
     @Option(help: "Model file (.safetensors) written by `hovernet train`.")
     var model: String
 
-    @Option(help: "Folder of H&E images (PNG or TIFF; gray and RGBA are converted).")
+    @Option(help: "Folder of H&E images (PNG, TIFF or JPEG; gray and RGBA are converted).")
     var images: String
 
     @Option(help: "Output folder for label maps.")
@@ -281,7 +281,7 @@ struct HoVerNetInfer: AsyncParsableCommand {
         }
         defer { remote?.close() }
         let files = try ImageFiles.listImages(in: URL(fileURLWithPath: images))
-        guard !files.isEmpty else { throw CLIError("no PNG or TIFF images in \(images)") }
+        guard !files.isEmpty else { throw CLIError("no PNG, TIFF or JPEG images in \(images)") }
         let output = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         struct Entry: Encodable { let name: String; let nuclei: Int; let uncertainty: Double; let seconds: Double }

@@ -263,7 +263,7 @@ struct InteractiveClick: AsyncParsableCommand {
 
     @Option(help: "Model (.safetensors).")
     var model: String
-    @Option(help: "Image (PNG or TIFF).")
+    @Option(help: "Image (PNG, TIFF or JPEG).")
     var image: String
     @Option(name: .customLong("click"), help: "x,y,+ or x,y,- (repeatable).")
     var clicks: [String]

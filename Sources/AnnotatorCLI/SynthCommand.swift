@@ -148,7 +148,7 @@ enum ImageFolder {
         var isDirectory: ObjCBool = false
         let directory = FileManager.default.fileExists(atPath: inner.path, isDirectory: &isDirectory) && isDirectory.boolValue ? inner : folder
         let urls = try ImageFiles.listImages(in: directory)
-        guard !urls.isEmpty else { throw CLIError("no PNG or TIFF images in \(directory.path)") }
+        guard !urls.isEmpty else { throw CLIError("no PNG, TIFF or JPEG images in \(directory.path)") }
         return try urls.prefix(limit).map { try ImageFiles.readRGB($0) }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Imaging
 
-/// The project's dataset layout: `images/` (PNG or TIFF) and `instance_masks/` (uint16 PNG
+/// The project's dataset layout: `images/` (PNG, TIFF or JPEG) and `instance_masks/` (uint16 PNG
 /// label maps with the same base names), exactly as ../shared/data/monuseg/{train,test}.
 public struct FolderDataset: Sendable {
     public struct Sample: Sendable, Equatable {
@@ -28,7 +28,7 @@ public struct FolderDataset: Sendable {
         } catch {
             throw .imaging(error)
         }
-        guard !images.isEmpty else { throw .empty("no PNG or TIFF images in \(imageFolder.path)") }
+        guard !images.isEmpty else { throw .empty("no PNG, TIFF or JPEG images in \(imageFolder.path)") }
         var masksByName: [String: URL] = [:]
         if FileManager.default.fileExists(atPath: maskFolder.path) {
             do {

@@ -80,7 +80,7 @@ public enum MoNuSeg {
         } catch {
             throw .imaging(error)
         }
-        guard !imageFiles.isEmpty else { throw .empty("no PNG or TIFF images in \(images.path)") }
+        guard !imageFiles.isEmpty else { throw .empty("no PNG, TIFF or JPEG images in \(images.path)") }
         let imageFolder = output.appendingPathComponent("images")
         let maskFolder = output.appendingPathComponent("instance_masks")
         do {

@@ -1,10 +1,12 @@
 import CImageCodecs
 import Foundation
 
-/// File formats the codecs read and write.
+/// File formats the codecs read (all) and write (PNG and TIFF: JPEG is lossy, so it is only
+/// ever an input).
 public enum ImageFileFormat: String, Sendable, CaseIterable {
     case png
     case tiff
+    case jpeg
 
     /// Recognises a format by its magic bytes.
     public static func detect(_ data: Data) -> ImageFileFormat? {
@@ -15,6 +17,7 @@ public enum ImageFileFormat: String, Sendable, CaseIterable {
             if head == [0x49, 0x49, 0x2A, 0x00] || head == [0x4D, 0x4D, 0x00, 0x2A] { return .tiff }
             if head == [0x49, 0x49, 0x2B, 0x00] || head == [0x4D, 0x4D, 0x00, 0x2B] { return .tiff }  // BigTIFF
         }
+        if data.count >= 3, data.prefix(3).elementsEqual([0xFF, 0xD8, 0xFF]) { return .jpeg }
         return nil
     }
 
@@ -22,6 +25,7 @@ public enum ImageFileFormat: String, Sendable, CaseIterable {
         switch pathExtension.lowercased() {
         case "png": self = .png
         case "tif", "tiff": self = .tiff
+        case "jpg", "jpeg": self = .jpeg
         default: return nil
         }
     }
@@ -68,11 +72,12 @@ public enum TIFFCompression: Int32, Sendable {
     case packBits = 32773
 }
 
-/// Decodes and encodes PNG and TIFF in memory. Bad input is an error, never a crash.
+/// Decodes PNG, TIFF and JPEG and encodes PNG and TIFF in memory. Bad input is an error, never
+/// a crash.
 public enum ImageCodec {
     public static func decode(_ data: Data) throws(ImagingError) -> Raster {
         guard let format = ImageFileFormat.detect(data) else {
-            throw .unrecognizedFormat("expected PNG or TIFF, the first bytes are \(hexPrefix(data))")
+            throw .unrecognizedFormat("expected PNG, TIFF or JPEG, the first bytes are \(hexPrefix(data))")
         }
         var raster = ann_raster()
         var message = [CChar](repeating: 0, count: 512)
@@ -81,6 +86,7 @@ public enum ImageCodec {
             return switch format {
             case .png: ann_png_decode(base, bytes.count, &raster, &message, message.count)
             case .tiff: ann_tiff_decode(base, bytes.count, &raster, &message, message.count)
+            case .jpeg: ann_jpeg_decode(base, bytes.count, &raster, &message, message.count)
             }
         }
         guard status == 0, let pixels = raster.pixels else {

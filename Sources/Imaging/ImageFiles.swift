@@ -37,20 +37,25 @@ public enum ImageFiles {
     }
 
     public static func readLabelMap(_ url: URL) throws(ImagingError) -> LabelMap {
-        let raster = try readRaster(url)
-        do {
-            return try LabelMap(labels: raster)
+        let data = try readData(url)
+        do throws(ImagingError) {
+            // Lossy compression blurs labels into their neighbours' values.
+            guard ImageFileFormat.detect(data) != .jpeg else {
+                throw ImagingError.unsupported("a label map cannot be a JPEG (lossy compression changes labels): use PNG or TIFF")
+            }
+            return try LabelMap(labels: ImageCodec.decode(data))
         } catch {
             throw error.inFile(url.path)
         }
     }
 
-    /// Writes PNG or TIFF by the file's extension (PNG when it has neither).
+    /// Writes PNG or TIFF by the file's extension (PNG when it has neither; never JPEG).
     public static func write(_ raster: Raster, to url: URL) throws(ImagingError) {
         let format = ImageFileFormat(pathExtension: url.pathExtension) ?? .png
         let data = switch format {
         case .png: try ImageCodec.encodePNG(raster)
         case .tiff: try ImageCodec.encodeTIFF(raster)
+        case .jpeg: throw ImagingError.unsupported("\(url.path): JPEG is read, not written (it is lossy): name a .png or .tif file")
         }
         try writeData(data, to: url)
     }
@@ -63,7 +68,7 @@ public enum ImageFiles {
         try write(image.raster, to: url)
     }
 
-    /// Image files in a folder (PNG/TIFF by extension), sorted by name.
+    /// Image files in a folder (PNG, TIFF or JPEG by extension), sorted by name.
     public static func listImages(in directory: URL) throws(ImagingError) -> [URL] {
         let names: [String]
         do {

@@ -2,7 +2,7 @@
 public enum ImagingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file could not be read or written (missing, permissions, disk full).
     case fileAccess(path: String, reason: String)
-    /// The bytes are neither PNG nor TIFF.
+    /// The bytes are not PNG, TIFF or JPEG.
     case unrecognizedFormat(String)
     /// The bytes claim a format but do not decode (truncated, corrupt).
     case corrupt(format: String, detail: String)

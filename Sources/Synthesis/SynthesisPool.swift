@@ -39,7 +39,7 @@ public struct SynthesisPool: Sendable {
     public let skipped: [(name: String, reason: String)]
 
     /// Reads the pool's images: `folder/images/` when it exists (a dataset root; its masks
-    /// are never opened), otherwise the PNG/TIFF files in `folder` itself.
+    /// are never opened), otherwise the PNG, TIFF and JPEG files in `folder` itself.
     public static func load(folder: URL, parameters: Parameters = Parameters(), maximumImages: Int? = nil) throws(SynthesisError) -> SynthesisPool {
         let imagesFolder = folder.appendingPathComponent("images")
         var isDirectory: ObjCBool = false
@@ -49,7 +49,7 @@ public struct SynthesisPool: Sendable {
         do { urls = try ImageFiles.listImages(in: directory) } catch {
             throw .noUsableImages("\(directory.path) cannot be listed: \(error)")
         }
-        guard !urls.isEmpty else { throw .noUsableImages("no PNG or TIFF images in \(directory.path)") }
+        guard !urls.isEmpty else { throw .noUsableImages("no PNG, TIFF or JPEG images in \(directory.path)") }
         var images: [(String, RGBImage)] = []
         for url in urls.prefix(maximumImages ?? urls.count) {
             do { images.append((url.deletingPathExtension().lastPathComponent, try ImageFiles.readRGB(url))) } catch {

@@ -64,6 +64,54 @@ final class ImageCodecTests: XCTestCase {
         }
     }
 
+    private func jpegFixture(_ name: String) throws -> Data {
+        try Data(contentsOf: TestPaths.repository.appendingPathComponent("Tests/Fixtures/imaging/\(name)"))
+    }
+
+    /// The fixtures are flat colour blocks aligned to JPEG's 16-px blocks, so that they decode
+    /// to within a few levels of the colours they were written with (by PIL, quality 95).
+    func testJPEGDecodesBaselineProgressiveAndGrey() throws {
+        for name in ["two-blocks.jpg", "two-blocks-progressive.jpg"] {
+            let image = try RGBImage(ImageCodec.decode(jpegFixture(name)))
+            XCTAssertEqual(image.width, 32, name)
+            XCTAssertEqual(image.height, 16, name)
+            for (x, colour) in [(3, [200, 60, 120]), (28, [40, 180, 90])] {
+                let pixel = (0..<3).map { Int(image.pixels[3 * (9 * 32 + x) + $0]) }
+                XCTAssertTrue(zip(pixel, colour).allSatisfy { abs($0 - $1) <= 3 }, "\(name) at x \(x): \(pixel)")
+            }
+        }
+        let grey = try ImageCodec.decode(jpegFixture("grey.jpg"))
+        XCTAssertEqual(grey.channels, 1)
+        guard case let .uint8(levels) = grey.samples else { return XCTFail("grey JPEG is not 8-bit") }
+        XCTAssertLessThanOrEqual(abs(Int(levels[2]) - 30), 3)
+        XCTAssertLessThanOrEqual(abs(Int(levels[16 * 12 + 5]) - 128), 3)
+        XCTAssertEqual(ImageFileFormat(pathExtension: "JPG"), .jpeg)
+    }
+
+    func testJPEGIsReadOnlyNeverALabelMapAndTruncationIsAnError() throws {
+        let jpeg = try jpegFixture("two-blocks.jpg")
+        for cut in [2, 20, jpeg.count / 2, jpeg.count - 4] {
+            XCTAssertThrowsError(try ImageCodec.decode(jpeg.prefix(cut)), "JPEG cut at \(cut)")
+        }
+        let folder = TestPaths.temporaryDirectory("jpeg")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("grey.jpg")
+        try jpegFixture("grey.jpg").write(to: file)
+        XCTAssertEqual(try ImageFiles.listImages(in: folder), [file])
+        XCTAssertThrowsError(try ImageFiles.readLabelMap(file)) { error in
+            XCTAssertTrue("\(error)".contains("cannot be a JPEG"), "\(error)")
+        }
+        XCTAssertThrowsError(try ImageFiles.writeRGB(RGBImage(width: 2, height: 2), to: folder.appendingPathComponent("out.jpg"))) { error in
+            XCTAssertTrue("\(error)".contains("JPEG is read, not written"), "\(error)")
+        }
+        var generator = SeededGenerator(seed: 2)
+        for _ in 0..<200 {
+            var mutated = jpeg
+            for _ in 0..<4 { mutated[Int.random(in: 3..<mutated.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator) }
+            _ = try? ImageCodec.decode(mutated)  // must not crash; may or may not decode
+        }
+    }
+
     func testMissingFileNamesThePath() {
         XCTAssertThrowsError(try ImageFiles.readRGB(URL(fileURLWithPath: "/nonexistent/x.png"))) { error in
             XCTAssertTrue("\(error)".contains("/nonexistent/x.png"), "\(error)")

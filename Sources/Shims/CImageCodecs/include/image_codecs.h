@@ -1,5 +1,5 @@
-// Tiny C shim over libpng and libtiff: their error paths need setjmp (libpng) and
-// C varargs callbacks (libtiff), which Swift cannot express. Every function reports
+// Tiny C shim over libpng, libtiff and libjpeg: their error paths need setjmp (libpng,
+// libjpeg) and C varargs callbacks (libtiff), which Swift cannot express. Every function reports
 // failure as a return value with a message; none aborts on bad input.
 #ifndef ANN_IMAGE_CODECS_H
 #define ANN_IMAGE_CODECS_H
@@ -44,6 +44,10 @@ enum { ANN_TIFF_NONE = 1, ANN_TIFF_LZW = 5, ANN_TIFF_PACKBITS = 32773 };
 int ann_tiff_encode(const void *pixels, uint32_t width, uint32_t height, uint32_t channels,
                     uint32_t bit_depth, int compression, uint8_t **out, size_t *out_length,
                     char *error, size_t error_capacity);
+
+/// Decodes a baseline or progressive JPEG: grey as one 8-bit channel, colour as 8-bit RGB.
+/// Read-only: JPEG is lossy, so nothing here writes it.
+int ann_jpeg_decode(const uint8_t *data, size_t length, ann_raster *out, char *error, size_t error_capacity);
 
 void ann_free(void *pointer);
 
