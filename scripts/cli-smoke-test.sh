@@ -85,6 +85,11 @@ for format in png geojson coco; do
     grep -q '"nuclei"' "$work/export.json" || { echo "cli-smoke: dataset export $format printed no summary" >&2; exit 1; }
 done
 [[ -f "$work/export-coco/annotations.json" ]] || { echo "cli-smoke: COCO export wrote no annotations.json" >&2; exit 1; }
+# The GeoJSON export imports back (as QuPath's would) with every nucleus.
+"$annotator" dataset import-geojson --images "$sample/images" --annotations "$work/export-geojson" --out "$work/from-geojson" --json > "$work/import.json" 2> /dev/null
+exported=$(grep -o '"nuclei" : [0-9]*' "$work/export.json" | tail -1 | grep -o '[0-9]*$')
+imported=$(grep -o '"nuclei" : [0-9]*' "$work/import.json" | tail -1 | grep -o '[0-9]*$')
+[[ -n "$imported" && "$imported" == "$exported" ]] || { echo "cli-smoke: GeoJSON round trip gave $imported nuclei, exported $exported" >&2; exit 1; }
 sname=$(basename "$simage"); sname=${sname%.*}
 "$annotator" dataset overlay --image "$simage" --mask "$sample/instance_masks/$sname.png" --out "$work/overlay.png" --json > "$work/overlay.json"
 grep -q '"outlines"' "$work/overlay.json" && [[ -f "$work/overlay.png" ]] || { echo "cli-smoke: dataset overlay failed" >&2; exit 1; }
@@ -120,4 +125,4 @@ if "$annotator" interactive eval --model "$model" --images "$sample/images" --gt
     echo "cli-smoke: interactive eval with a missing --gt folder accepted" >&2; exit 1
 fi
 grep -q -- "--gt: no folder at" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
-echo "cli-smoke: hovernet train (in-process and as a job), tune, infer, metrics, interactive train/resume/eval/click, dataset export/overlay/rescale and JPEG input work on the sample"
+echo "cli-smoke: hovernet train (in-process and as a job), tune, infer, metrics, interactive train/resume/eval/click, dataset export/import-geojson/overlay/rescale and JPEG input work on the sample"

@@ -11,7 +11,7 @@ struct DatasetCommand: AsyncParsableCommand {
         A dataset folder holds images/ (PNG, TIFF or JPEG) and instance_masks/ (16-bit PNG label maps \
         with the same base names, 0 = background), the layout of ../shared/data/monuseg/{train,test}.
         """,
-        subcommands: [DatasetImportMoNuSeg.self, DatasetExport.self, DatasetOverlay.self, DatasetRescale.self])
+        subcommands: [DatasetImportMoNuSeg.self, DatasetImportGeoJSON.self, DatasetExport.self, DatasetOverlay.self, DatasetRescale.self])
 }
 
 struct DatasetImportMoNuSeg: AsyncParsableCommand {
@@ -47,22 +47,30 @@ struct DatasetImportMoNuSeg: AsyncParsableCommand {
         let result = try MoNuSeg.importFolder(
             images: URL(fileURLWithPath: images), annotations: URL(fileURLWithPath: annotations),
             output: URL(fileURLWithPath: out), overlap: rule, progress: { Console.note($0) })
+        try ImportReport.show(result, images: images, annotations: annotations, kind: "XML", out: out, json: json)
+    }
+}
+
+/// What an import command prints: a line, or with --json a summary per image.
+enum ImportReport {
+    static func show(_ result: (imported: [ImportedImage], missing: [String]), images: String, annotations: String,
+                     kind: String, out: String, json: Bool) throws {
         if !result.missing.isEmpty {
-            Console.note("\(result.missing.count) image(s) have no XML and were not imported: "
+            Console.note("\(result.missing.count) image(s) have no \(kind) file and were not imported: "
                          + result.missing.prefix(5).joined(separator: ", ") + (result.missing.count > 5 ? ", …" : ""))
         }
-        guard !result.imported.isEmpty else { throw CLIError("no image in \(images) has an XML in \(annotations)") }
+        guard !result.imported.isEmpty else { throw CLIError("no image in \(images) has a \(kind) file in \(annotations)") }
         if json {
             struct Entry: Encodable { let name: String; let nuclei: Int; let regions: Int; let skipped: [String] }
-            struct Summary: Encodable { let imported: [Entry]; let missing_xml: [String]; let nuclei: Int }
+            struct Summary: Encodable { let imported: [Entry]; let missing_annotations: [String]; let nuclei: Int }
             try JSONOutput.print(Summary(
                 imported: result.imported.map { Entry(name: $0.name, nuclei: $0.nuclei, regions: $0.regionCount,
                                                       skipped: $0.skipped.map(\.description)) },
-                missing_xml: result.missing, nuclei: result.imported.map(\.nuclei).reduce(0, +)))
+                missing_annotations: result.missing, nuclei: result.imported.map(\.nuclei).reduce(0, +)))
         } else {
             let skipped = result.imported.map(\.skipped.count).reduce(0, +)
             print("imported \(result.imported.count) image(s), \(result.imported.map(\.nuclei).reduce(0, +)) nuclei, "
-                  + "\(skipped) degenerate region(s) skipped → \(out)")
+                  + "\(skipped) unusable region(s) skipped → \(out)")
         }
     }
 }

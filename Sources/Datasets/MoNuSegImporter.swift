@@ -60,70 +60,14 @@ public enum MoNuSeg {
         return RasterizedAnnotations(labels: labels, regionCount: regions.count, skipped: skipped)
     }
 
-    /// One imported image.
-    public struct ImportedImage: Sendable {
-        public var name: String
-        public var nuclei: Int
-        public var regionCount: Int
-        public var skipped: [SkippedRegion]
-    }
-
-    /// Imports every image of `images` that has `annotations/<name>.xml`: writes
-    /// out/images/<name>.<ext> (a copy) and out/instance_masks/<name>.png. Images without
-    /// an XML are reported in `missing`, not imported.
+    /// Imports every image of `images` that has `annotations/<name>.xml` (see
+    /// `AnnotationImport.importFolder`).
     public static func importFolder(images: URL, annotations: URL, output: URL, overlap: OverlapRule = .earlierWins,
                                     progress: (String) -> Void = { _ in })
         throws(DatasetError) -> (imported: [ImportedImage], missing: [String]) {
-        let imageFiles: [URL]
-        do {
-            imageFiles = try ImageFiles.listImages(in: images)
-        } catch {
-            throw .imaging(error)
+        try AnnotationImport.importFolder(images: images, annotations: annotations, extensions: ["xml"],
+                                          output: output, progress: progress) { file, width, height throws(DatasetError) in
+            rasterize(try AperioXML.regions(in: file), width: width, height: height, overlap: overlap)
         }
-        guard !imageFiles.isEmpty else { throw .empty("no PNG, TIFF or JPEG images in \(images.path)") }
-        let imageFolder = output.appendingPathComponent("images")
-        let maskFolder = output.appendingPathComponent("instance_masks")
-        do {
-            try FileManager.default.createDirectory(at: imageFolder, withIntermediateDirectories: true)
-            try FileManager.default.createDirectory(at: maskFolder, withIntermediateDirectories: true)
-        } catch {
-            throw .fileAccess(path: output.path, reason: "cannot create the output folders")
-        }
-        var imported: [ImportedImage] = []
-        var missing: [String] = []
-        for file in imageFiles {
-            let name = file.deletingPathExtension().lastPathComponent
-            let xml = annotations.appendingPathComponent(name + ".xml")
-            guard FileManager.default.fileExists(atPath: xml.path) else {
-                missing.append(name)
-                continue
-            }
-            let raster: Raster
-            do {
-                raster = try ImageFiles.readRaster(file)
-            } catch {
-                throw .imaging(error)
-            }
-            let result = rasterize(try AperioXML.regions(in: xml), width: raster.width, height: raster.height,
-                                   overlap: overlap)
-            do {
-                let copy = imageFolder.appendingPathComponent(file.lastPathComponent)
-                try? FileManager.default.removeItem(at: copy)
-                try FileManager.default.copyItem(at: file, to: copy)
-            } catch {
-                throw .fileAccess(path: imageFolder.path, reason: "cannot copy \(file.lastPathComponent)")
-            }
-            do {
-                try ImageFiles.writeLabelMap(result.labels, to: maskFolder.appendingPathComponent(name + ".png"))
-            } catch {
-                throw .imaging(error)
-            }
-            let entry = ImportedImage(name: name, nuclei: result.regionCount - result.skipped.count,
-                                      regionCount: result.regionCount, skipped: result.skipped)
-            imported.append(entry)
-            progress("\(name): \(entry.nuclei) nuclei" + (result.skipped.isEmpty ? "" :
-                ", skipped " + result.skipped.map(\.description).joined(separator: "; ")))
-        }
-        return (imported, missing)
     }
 }

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Datasets
+import Foundation
+
+struct DatasetImportGeoJSON: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-geojson",
+        abstract: "Rasterise GeoJSON outlines (QuPath's object export, or `dataset export --format geojson`) into a dataset folder.",
+        discussion: """
+        For every image with ANNOTATIONS/<name>.geojson (or .json): copies the image to OUT/images \
+        and writes OUT/instance_masks/<name>.png, one label per Polygon or MultiPolygon feature in \
+        file order (holes left out). Coordinates are pixels from the image's top-left corner, as \
+        QuPath writes them; a pixel belongs to an outline when its centre is inside. A QuPath cell \
+        contributes its nucleus outline (nucleusGeometry). --class keeps only the features of one \
+        classification (e.g. Nucleus, when the file also holds tissue regions). Features that are \
+        no outline (points, lines) or cover no pixel are skipped and reported.
+        """)
+
+    @Option(help: "Folder of images (PNG, TIFF or JPEG).")
+    var images: String
+
+    @Option(help: "Folder of GeoJSON files named like the images.")
+    var annotations: String
+
+    @Option(help: "Output dataset folder.")
+    var out: String
+
+    @Option(name: .customLong("class"), help: "Import only features of this classification name.")
+    var className: String?
+
+    @Option(help: "Which outline keeps overlapping pixels: earlier or later.")
+    var overlap: String = OverlapRule.earlierWins.rawValue
+
+    @Flag(help: "Print a JSON summary.")
+    var json = false
+
+    func run() async throws {
+        guard let rule = OverlapRule(rawValue: overlap) else { throw CLIError("--overlap must be earlier or later, got \(overlap)") }
+        let result = try GeoJSONImport.importFolder(
+            images: URL(fileURLWithPath: images), annotations: URL(fileURLWithPath: annotations),
+            output: URL(fileURLWithPath: out), className: className, overlap: rule, progress: { Console.note($0) })
+        try ImportReport.show(result, images: images, annotations: annotations, kind: "GeoJSON", out: out, json: json)
+    }
+}
