@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "OrchestratorTests", dependencies: [
             "Orchestrator", "Orchestration", "Project", "Clients", "Wire", "Datasets", "Imaging", "Interactive", "HoVerNet", "TestSupport",
             "SynthesisService", "RefinementService", "InteractiveService", "HoVerNetService", "MetricsService",
-            "OrchestratorService",
+            "OrchestratorService", "Artifacts",
         ]),
         .testTarget(name: "ProjectTests", dependencies: ["Project", "TestSupport"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "TestSupport"]),

@@ -13,6 +13,8 @@ trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true; 
 scripts/wait-for-service.sh "$annotator" "$endpoint" metrics
 "$annotator" run --project .run/sample.sqlite --fresh --endpoint "metrics=$endpoint"
 "$annotator" cycle status --project .run/sample.sqlite
+# What the run made, ready to use: both models and the accepted annotations.
+"$annotator" cycle export --project .run/sample.sqlite --out .run/sample-export
 # For comparison: the classical baseline on the same sample crops.
 baseline_out=$(mktemp -d /tmp/annotator-baseline-XXXXXX)
 "$annotator" baseline --images Samples/monuseg-mini/images --out "$baseline_out" > /dev/null
