@@ -36,20 +36,21 @@ struct DatasetImportMoNuSeg: AsyncParsableCommand {
     @Option(help: "Output dataset folder.")
     var out: String
 
-    @Option(help: "Which region keeps overlapping pixels: earlier or later.")
-    var overlap: String = OverlapRule.earlierWins.rawValue
+    @Option(help: "Which region keeps overlapping pixels.")
+    var overlap: OverlapRule = .earlierWins
 
     @Flag(help: "Print a JSON summary.")
     var json = false
 
     func run() async throws {
-        guard let rule = OverlapRule(rawValue: overlap) else { throw CLIError("--overlap must be earlier or later, got \(overlap)") }
         let result = try MoNuSeg.importFolder(
             images: URL(fileURLWithPath: images), annotations: URL(fileURLWithPath: annotations),
-            output: URL(fileURLWithPath: out), overlap: rule, progress: { Console.note($0) })
+            output: URL(fileURLWithPath: out), overlap: overlap, progress: { Console.note($0) })
         try ImportReport.show(result, images: images, annotations: annotations, kind: "XML", out: out, json: json)
     }
 }
+
+extension OverlapRule: ExpressibleByArgument {}
 
 /// What an import command prints: a line, or with --json a summary per image.
 enum ImportReport {

@@ -28,17 +28,16 @@ struct DatasetImportGeoJSON: AsyncParsableCommand {
     @Option(name: .customLong("class"), help: "Import only features of this classification name.")
     var className: String?
 
-    @Option(help: "Which outline keeps overlapping pixels: earlier or later.")
-    var overlap: String = OverlapRule.earlierWins.rawValue
+    @Option(help: "Which outline keeps overlapping pixels.")
+    var overlap: OverlapRule = .earlierWins
 
     @Flag(help: "Print a JSON summary.")
     var json = false
 
     func run() async throws {
-        guard let rule = OverlapRule(rawValue: overlap) else { throw CLIError("--overlap must be earlier or later, got \(overlap)") }
         let result = try GeoJSONImport.importFolder(
             images: URL(fileURLWithPath: images), annotations: URL(fileURLWithPath: annotations),
-            output: URL(fileURLWithPath: out), className: className, overlap: rule, progress: { Console.note($0) })
+            output: URL(fileURLWithPath: out), className: className, overlap: overlap, progress: { Console.note($0) })
         try ImportReport.show(result, images: images, annotations: annotations, kind: "GeoJSON", out: out, json: json)
     }
 }

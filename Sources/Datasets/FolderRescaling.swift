@@ -20,6 +20,7 @@ extension Rescaling {
         try Self.refuseOverwriting(dataset.root, with: output)
         let images = output.appendingPathComponent("images"), masks = output.appendingPathComponent("instance_masks")
         try Self.createFolder(images)
+        if dataset.samples.contains(where: { $0.mask != nil }) { try Self.createFolder(masks) }
         var done: [RescaledSample] = []
         for sample in dataset.samples {
             // The label map is read with its image, which checks that their sizes agree.
@@ -34,7 +35,6 @@ extension Rescaling {
             }
             if let pair {
                 let result = labels(pair.labels)
-                try Self.createFolder(masks)
                 do {
                     try ImageFiles.writeLabelMap(result.labels, to: masks.appendingPathComponent(sample.name + ".png"))
                 } catch {
