@@ -4,6 +4,9 @@ import Foundation
 public enum AnnotationCommand: Equatable, Sendable {
     /// A click on the current nucleus (a new one starts with the first positive click).
     case click(x: Int, y: Int, positive: Bool)
+    /// One click inside each of several new nuclei: all segmented at once (multi-nucleus
+    /// mode), each against the others' clicks, and added to the map.
+    case points([Spot])
     case undo
     /// Keep the current nucleus in the map.
     case accept
@@ -17,9 +20,21 @@ public enum AnnotationCommand: Equatable, Sendable {
     case quit
     case help
 
+    /// A pixel of the crop.
+    public struct Spot: Equatable, Sendable {
+        public var x: Int
+        public var y: Int
+
+        public init(x: Int, y: Int) {
+            self.x = x
+            self.y = y
+        }
+    }
+
     public static let usage = """
         x,y[,+]   positive click on the current nucleus (the first one starts a nucleus)
         x,y,-     negative click (this is not part of the nucleus)
+        p x,y x,y ...  one click in each of several new nuclei: all added at once
         a         accept the current nucleus into the map
         u         undo the last click        r   reset the current nucleus
         d x,y     delete the nucleus under x,y from the map
@@ -38,6 +53,18 @@ public enum AnnotationCommand: Equatable, Sendable {
         case "q", "quit": return .quit
         case "h", "help", "?": return .help
         default: break
+        }
+        if text.hasPrefix("p ") || text.hasPrefix("points ") {
+            let tokens = text.split(separator: " ").dropFirst().map(String.init)
+            guard !tokens.isEmpty else { throw .invalid(line: line, reason: "points takes x,y pairs, e.g. p 10,20 35,40") }
+            var spots: [Spot] = []
+            for token in tokens {
+                guard token.contains(",") else { throw .invalid(line: line, reason: "write each point as x,y (e.g. p 10,20 35,40)") }
+                let point = try coordinates(token, line: line)
+                guard point.sign == nil else { throw .invalid(line: line, reason: "points are positive clicks: x,y without a sign") }
+                spots.append(Spot(x: point.x, y: point.y))
+            }
+            return .points(spots)
         }
         if text.hasPrefix("d ") || text.hasPrefix("delete ") {
             let point = try coordinates(String(text.drop(while: { $0 != " " }).dropFirst()), line: line)

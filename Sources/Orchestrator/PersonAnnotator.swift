@@ -63,6 +63,33 @@ public struct PersonAnnotator: Sendable {
                     clicks.append(AnnotationClick(nucleus: nucleus, x: x, y: y, positive: positive, t: now()))
                     current = try reply.fullMask(width: image.width, height: image.height)
                     display("current nucleus: \(reply.area) px after \(reply.clickCount) click(s); a = accept, u = undo")
+                case let .points(spots):
+                    guard current == nil else {
+                        display("accept (a) or reset (r) the current nucleus first")
+                        continue
+                    }
+                    if let outside = spots.first(where: { $0.x >= image.width || $0.y >= image.height }) {
+                        display("(\(outside.x), \(outside.y)) is outside the \(image.width)×\(image.height) crop")
+                        continue
+                    }
+                    let found = try await client.segmentPoints(image, points: spots.map { (x: $0.x, y: $0.y) }, model: model)
+                    guard found.width == image.width, found.height == image.height else {
+                        throw RPCError(.internal, "the service returned a \(found.width)×\(found.height) map for a \(image.width)×\(image.height) crop")
+                    }
+                    // New nuclei fill only pixels the map leaves free: what is there was accepted.
+                    var next = (labels.storage.max() ?? 0) + 1
+                    var added = 0
+                    for (index, spot) in spots.enumerated() {
+                        clicks.append(AnnotationClick(nucleus: nucleus, x: spot.x, y: spot.y, positive: true, t: now()))
+                        nucleus += 1
+                        var painted = false
+                        for pixel in found.storage.indices where found.storage[pixel] == UInt32(index + 1) && labels.storage[pixel] == 0 {
+                            labels.storage[pixel] = next
+                            painted = true
+                        }
+                        if painted { next += 1; added += 1 }
+                    }
+                    display("\(added) of \(spots.count) nuclei added; \(Self.count(labels)) in the map (d x,y removes one)")
                 case .undo:
                     let reply = try await client.undo(session: session.sessionID, sequence: nextSequence())
                     current = reply.area > 0 ? try reply.fullMask(width: image.width, height: image.height) : nil
