@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import Imaging
 
 struct DatasetImportGeoJSON: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,16 +29,32 @@ struct DatasetImportGeoJSON: AsyncParsableCommand {
     @Option(name: .customLong("class"), help: "Import only features of this classification name.")
     var className: String?
 
+    @Option(help: "The images' top-left corner in the outlines' coordinates, as X,Y: QuPath writes whole-slide coordinates, so tiles exported from (X, Y) of a slide need it. (default: 0,0)")
+    var origin: String?
+
     @Option(help: "Which outline keeps overlapping pixels.")
     var overlap: OverlapRule = .earlierWins
 
     @Flag(help: "Print a JSON summary.")
     var json = false
 
+    func validate() throws {
+        if let origin { _ = try Self.point(origin) }
+    }
+
     func run() async throws {
+        let corner = try origin.map(Self.point) ?? Point(x: 0, y: 0)
         let result = try GeoJSONImport.importFolder(
             images: URL(fileURLWithPath: images), annotations: URL(fileURLWithPath: annotations),
-            output: URL(fileURLWithPath: out), className: className, overlap: overlap, progress: { Console.note($0) })
+            output: URL(fileURLWithPath: out), className: className, origin: corner, overlap: overlap, progress: { Console.note($0) })
         try ImportReport.show(result, images: images, annotations: annotations, kind: "GeoJSON", out: out, json: json)
+    }
+
+    static func point(_ text: String) throws -> Point {
+        let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let x = parts[0], let y = parts[1], x.isFinite, y.isFinite else {
+            throw ValidationError("--origin must be X,Y (pixels), got \(text)")
+        }
+        return Point(x: x, y: y)
     }
 }

@@ -65,11 +65,18 @@ public enum GeoJSONImport {
     }
 
     /// Paints the outlines with labels 1...N in order; an outline that covers no pixel centre
-    /// is skipped (and takes no label).
+    /// is skipped (and takes no label). `origin` is the image's top-left corner in the
+    /// outlines' coordinates: QuPath writes whole-slide coordinates, so a tile exported from
+    /// (x, y) of the slide needs origin (x, y).
     public static func rasterize(_ outlines: [Outline], skipped: [SkippedRegion] = [], width: Int, height: Int,
-                                 overlap: OverlapRule = .earlierWins) -> RasterizedAnnotations {
+                                 origin: Point = Point(x: 0, y: 0), overlap: OverlapRule = .earlierWins) -> RasterizedAnnotations {
         var labels = LabelMap(width: width, height: height, repeating: 0)
         var skipped = skipped
+        let outside = outlines.isEmpty ? "" : outlines.allSatisfy { outline in
+            outline.polygons.allSatisfy { rings in rings[0].allSatisfy { point in
+                point.x - origin.x < 0 || point.y - origin.y < 0 || point.x - origin.x > Double(width) || point.y - origin.y > Double(height)
+            } }
+        } ? " (nor does any other: are the outlines in whole-slide coordinates? give the image's origin in them)" : ""
         var next: UInt32 = 1
         for (index, outline) in outlines.enumerated() {
             var pixels = Set<Int>()
@@ -77,7 +84,7 @@ public enum GeoJSONImport {
                 var inside = Set<Int>()
                 for (ringIndex, ring) in rings.enumerated() {
                     // Corner-origin coordinates to the rasteriser's centre-origin ones.
-                    let shifted = ring.map { Point(x: $0.x - 0.5, y: $0.y - 0.5) }
+                    let shifted = ring.map { Point(x: $0.x - origin.x - 0.5, y: $0.y - origin.y - 0.5) }
                     PolygonRasterizer.forEachPixel(in: shifted, width: width, height: height) { x, y in
                         if ringIndex == 0 { inside.insert(y * width + x) } else { inside.remove(y * width + x) }
                     }
@@ -85,7 +92,7 @@ public enum GeoJSONImport {
                 pixels.formUnion(inside)
             }
             guard !pixels.isEmpty else {
-                skipped.append(SkippedRegion(index: index, id: outline.id, reason: "covers no pixel of the image"))
+                skipped.append(SkippedRegion(index: index, id: outline.id, reason: "covers no pixel of the image" + outside))
                 continue
             }
             for pixel in pixels where overlap == .laterWins || labels.storage[pixel] == 0 { labels.storage[pixel] = next }
@@ -96,7 +103,8 @@ public enum GeoJSONImport {
 
     /// Imports every image of `images` that has `annotations/<name>.geojson` (or `.json`).
     public static func importFolder(images: URL, annotations: URL, output: URL, className: String? = nil,
-                                    overlap: OverlapRule = .earlierWins, progress: (String) -> Void = { _ in })
+                                    origin: Point = Point(x: 0, y: 0), overlap: OverlapRule = .earlierWins,
+                                    progress: (String) -> Void = { _ in })
         throws(DatasetError) -> (imported: [ImportedImage], missing: [String]) {
         try AnnotationImport.importFolder(images: images, annotations: annotations, extensions: ["geojson", "json"],
                                           output: output, progress: progress) { file, width, height throws(DatasetError) in
@@ -107,7 +115,8 @@ public enum GeoJSONImport {
                 throw .fileAccess(path: file.path, reason: "cannot read it")
             }
             let parsed = try outlines(in: data, className: className, path: file.path)
-            return rasterize(parsed.outlines, skipped: parsed.skipped, width: width, height: height, overlap: overlap)
+            return rasterize(parsed.outlines, skipped: parsed.skipped, width: width, height: height, origin: origin,
+                             overlap: overlap)
         }
     }
 
