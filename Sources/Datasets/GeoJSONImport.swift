@@ -71,9 +71,10 @@ public enum GeoJSONImport {
     public static func rasterize(_ outlines: [Outline], skipped: [SkippedRegion] = [], width: Int, height: Int,
                                  origin: Point = Point(x: 0, y: 0), overlap: OverlapRule = .earlierWins) -> RasterizedAnnotations {
         var labels = LabelMap(width: width, height: height, repeating: 0)
+        let unparsed = skipped.count
         var skipped = skipped
         let outside = outlines.isEmpty ? "" : outlines.allSatisfy { outline in
-            outline.polygons.allSatisfy { rings in rings[0].allSatisfy { point in
+            outline.polygons.allSatisfy { rings in (rings.first ?? []).allSatisfy { point in
                 point.x - origin.x < 0 || point.y - origin.y < 0 || point.x - origin.x > Double(width) || point.y - origin.y > Double(height)
             } }
         } ? " (nor does any other: are the outlines in whole-slide coordinates? give the image's origin in them)" : ""
@@ -98,7 +99,7 @@ public enum GeoJSONImport {
             for pixel in pixels where overlap == .laterWins || labels.storage[pixel] == 0 { labels.storage[pixel] = next }
             next += 1
         }
-        return RasterizedAnnotations(labels: labels, regionCount: outlines.count + skipped.count, skipped: skipped)
+        return RasterizedAnnotations(labels: labels, regionCount: outlines.count + unparsed, skipped: skipped)
     }
 
     /// Imports every image of `images` that has `annotations/<name>.geojson` (or `.json`).

@@ -76,19 +76,11 @@ public struct PersonAnnotator: Sendable {
                     guard found.width == image.width, found.height == image.height else {
                         throw RPCError(.internal, "the service returned a \(found.width)×\(found.height) map for a \(image.width)×\(image.height) crop")
                     }
-                    // New nuclei fill only pixels the map leaves free: what is there was accepted.
-                    var next = (labels.storage.max() ?? 0) + 1
-                    var added = 0
-                    for (index, spot) in spots.enumerated() {
+                    for spot in spots {
                         clicks.append(AnnotationClick(nucleus: nucleus, x: spot.x, y: spot.y, positive: true, t: now()))
                         nucleus += 1
-                        var painted = false
-                        for pixel in found.storage.indices where found.storage[pixel] == UInt32(index + 1) && labels.storage[pixel] == 0 {
-                            labels.storage[pixel] = next
-                            painted = true
-                        }
-                        if painted { next += 1; added += 1 }
                     }
+                    let added = Self.addFreePixels(of: found, count: spots.count, to: &labels)
                     display("\(added) of \(spots.count) nuclei added; \(Self.count(labels)) in the map (d x,y removes one)")
                 case .undo:
                     let reply = try await client.undo(session: session.sessionID, sequence: nextSequence())
@@ -140,6 +132,28 @@ public struct PersonAnnotator: Sendable {
     }
 
     static func count(_ labels: LabelMap) -> Int { Set(labels.storage).subtracting([0]).count }
+
+    /// Adds instances 1...count of `found` to `labels` on the pixels `labels` leaves free (what
+    /// is there was accepted), each under a new label in order; returns how many got a pixel.
+    static func addFreePixels(of found: LabelMap, count: Int, to labels: inout LabelMap) -> Int {
+        var newLabel = [UInt32](repeating: 0, count: count + 1)
+        for pixel in found.storage.indices where labels.storage[pixel] == 0 {
+            let instance = Int(found.storage[pixel])
+            if instance > 0, instance <= count { newLabel[instance] = 1 }
+        }
+        var next = (labels.storage.max() ?? 0) + 1
+        var added = 0
+        for instance in stride(from: 1, through: count, by: 1) where newLabel[instance] != 0 {
+            newLabel[instance] = next
+            next += 1
+            added += 1
+        }
+        for pixel in found.storage.indices where labels.storage[pixel] == 0 {
+            let instance = Int(found.storage[pixel])
+            if instance > 0, instance <= count { labels.storage[pixel] = newLabel[instance] }
+        }
+        return added
+    }
 
     /// The map's outlines in green and the current nucleus's in red.
     public static func overlay(_ image: RGBImage, labels: LabelMap, current: Mask?) -> RGBImage {

@@ -32,9 +32,15 @@ public enum ProjectExport {
         } catch {
             throw .project("\(error)")
         }
-        guard let record = cycle.map({ number in cycles.first { $0.number == number } }) ?? cycles.max(by: { $0.number < $1.number }) else {
-            if let cycle { throw .noSuchCycle(cycle, evaluated: cycles.map(\.number).sorted()) }
-            throw .nothingEvaluated(project.path)
+        let record: CycleRecord
+        if let cycle {
+            guard let asked = cycles.first(where: { $0.number == cycle }) else {
+                throw .noSuchCycle(cycle, evaluated: cycles.map(\.number).sorted())
+            }
+            record = asked
+        } else {
+            guard let last = cycles.max(by: { $0.number < $1.number }) else { throw .nothingEvaluated(project.path) }
+            record = last
         }
         do {
             annotations = try project.annotations(upToCycle: record.number)

@@ -101,6 +101,8 @@ final class GeoJSONImportTests: XCTestCase {
         XCTAssertEqual(parsed.skipped.map(\.index), [0, 1, 2, 3])
         let result = GeoJSONImport.rasterize(parsed.outlines, skipped: parsed.skipped, width: 10, height: 10)
         XCTAssertTrue(result.skipped.last?.reason.hasPrefix("covers no pixel of the image") == true)
+        XCTAssertEqual(result.regionCount, 5)
+        XCTAssertEqual(result.skipped.count, 5)
         XCTAssertEqual(result.labels.maxLabel, 0)
     }
 
