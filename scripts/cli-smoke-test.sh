@@ -85,11 +85,14 @@ for format in png geojson coco; do
     grep -q '"nuclei"' "$work/export.json" || { echo "cli-smoke: dataset export $format printed no summary" >&2; exit 1; }
 done
 [[ -f "$work/export-coco/annotations.json" ]] || { echo "cli-smoke: COCO export wrote no annotations.json" >&2; exit 1; }
-# The GeoJSON export imports back (as QuPath's would) with every nucleus.
+# The GeoJSON export imports back (as QuPath's would), label map for label map.
 "$annotator" dataset import-geojson --images "$sample/images" --annotations "$work/export-geojson" --out "$work/from-geojson" --json > "$work/import.json" 2> /dev/null
 exported=$(grep -o '"nuclei" : [0-9]*' "$work/export.json" | tail -1 | grep -o '[0-9]*$')
 imported=$(grep -o '"nuclei" : [0-9]*' "$work/import.json" | tail -1 | grep -o '[0-9]*$')
 [[ -n "$imported" && "$imported" == "$exported" ]] || { echo "cli-smoke: GeoJSON round trip gave $imported nuclei, exported $exported" >&2; exit 1; }
+for map in "$work"/export-png/*.png; do
+    cmp -s "$map" "$work/from-geojson/instance_masks/$(basename "$map")" || { echo "cli-smoke: $(basename "$map") changed in the GeoJSON round trip" >&2; exit 1; }
+done
 sname=$(basename "$simage"); sname=${sname%.*}
 "$annotator" dataset overlay --image "$simage" --mask "$sample/instance_masks/$sname.png" --out "$work/overlay.png" --json > "$work/overlay.json"
 grep -q '"outlines"' "$work/overlay.json" && [[ -f "$work/overlay.png" ]] || { echo "cli-smoke: dataset overlay failed" >&2; exit 1; }

@@ -3,15 +3,15 @@ import Imaging
 
 /// GeoJSON (RFC 7946) FeatureCollection of instance outlines in pixel coordinates, as
 /// QuPath imports them: one Feature per instance, a Polygon (or a MultiPolygon when the
-/// instance has several pieces) whose rings follow pixel edges.
+/// instance has several pieces) whose rings follow pixel edges, holes included.
 public enum GeoJSONExport {
     public static func featureCollection(_ labels: LabelMap, className: String = "Nucleus") -> [String: Any] {
-        let rings = Contours.outerRings(labels)
+        let shapes = Contours.polygons(labels)
         var features: [[String: Any]] = []
-        for label in rings.keys.sorted() {
-            // RFC 7946 wants exterior rings counter-clockwise in a y-up frame, which is
-            // clockwise on screen: the order the tracer produces.
-            let polygons = rings[label]!.map { ring in [ring.map { [$0.x, $0.y] }] }
+        for label in shapes.keys.sorted() {
+            // RFC 7946 wants exterior rings counter-clockwise in a y-up frame and holes
+            // clockwise, which on screen is the other way round: the order Contours produces.
+            let polygons = shapes[label]!.map { rings in rings.map { ring in ring.map { [$0.x, $0.y] } } }
             let geometry: [String: Any] = polygons.count == 1
                 ? ["type": "Polygon", "coordinates": polygons[0]]
                 : ["type": "MultiPolygon", "coordinates": polygons]

@@ -21,12 +21,16 @@ final class GeoJSONImportTests: XCTestCase {
         for y in 2..<5 { for x in 8..<11 { labels[x, y] = 3 } }          // one nucleus in two pieces
         for y in 8..<10 { for x in 14..<17 { labels[x, y] = 3 } }
         for y in 9..<14 { for x in 17..<20 { labels[x, y] = 4 } }        // touching the image border and 3
+        for y in 7..<12 { for x in 8..<13 { labels[x, y] = 5 } }         // a ring around a hole …
+        labels[10, 9] = 0
+        labels[9, 8] = 6                                                  // … and around another nucleus
         let parsed = try GeoJSONImport.outlines(in: GeoJSONExport.data(labels), path: "mem")
         XCTAssertEqual(parsed.skipped, [])
-        XCTAssertEqual(parsed.outlines.map(\.polygons.count), [1, 1, 2, 1])
+        XCTAssertEqual(parsed.outlines.map(\.polygons.count), [1, 1, 2, 1, 1, 1])
+        XCTAssertEqual(parsed.outlines[4].polygons[0].count, 3, "the ring's outline and its two holes")
         let result = GeoJSONImport.rasterize(parsed.outlines, width: 20, height: 14)
         XCTAssertEqual(result.labels, labels)
-        XCTAssertEqual(result.regionCount, 4)
+        XCTAssertEqual(result.regionCount, 6)
     }
 
     func testQuPathCellsClassesHolesAndNonOutlines() throws {

@@ -212,6 +212,39 @@ final class ProcessingTests: XCTestCase {
         XCTAssertFalse(boundary[7, 7])
     }
 
+    func testPolygonsCarryTheirHolesTheOtherWayRound() {
+        var labels = LabelMap(width: 16, height: 12, repeating: 0)
+        // A ring around a one-pixel hole; a ring around another nucleus; a ring whose gap
+        // meets the outside only at a corner (open to the outside: no hole).
+        for y in 1..<4 { for x in 1..<4 where !(x == 2 && y == 2) { labels[x, y] = 1 } }
+        for y in 5..<11 { for x in 1..<7 { labels[x, y] = 2 } }
+        for y in 7..<9 { for x in 3..<5 { labels[x, y] = 3 } }
+        for y in 1..<5 { for x in 9..<13 { labels[x, y] = 4 } }
+        labels[12, 1] = 0
+        labels[11, 2] = 0
+        func signedArea(_ ring: [Point]) -> Double {
+            zip(ring, ring.dropFirst()).reduce(0) { $0 + $1.0.x * $1.1.y - $1.1.x * $1.0.y } / 2
+        }
+        let polygons = Contours.polygons(labels)
+        XCTAssertEqual(polygons[1]?.first?.count, 2)
+        XCTAssertEqual(polygons[2]?.first?.count, 2)
+        XCTAssertEqual(polygons[3]?.first?.count, 1)
+        XCTAssertEqual(polygons[4]?.first?.count, 1, "a gap open at a corner is no hole")
+        XCTAssertEqual(signedArea(polygons[1]![0][0]), 9)
+        XCTAssertEqual(signedArea(polygons[1]![0][1]), -1)
+        for (label, pieces) in polygons {
+            var redrawn = Mask(width: 16, height: 12, repeating: false)
+            for rings in pieces {
+                for (index, ring) in rings.enumerated() {
+                    let shifted = ring.dropLast().map { Point(x: $0.x - 0.5, y: $0.y - 0.5) }
+                    PolygonRasterizer.forEachPixel(in: shifted, width: 16, height: 12) { x, y in redrawn[x, y] = index == 0 }
+                }
+            }
+            XCTAssertEqual(redrawn, labels.map { $0 == label }, "label \(label)")
+        }
+        XCTAssertEqual(Contours.outerRings(labels)[2], polygons[2]!.map { $0[0] })
+    }
+
     func testRelabelAndFillHolesPerInstance() throws {
         var labels = LabelMap(width: 7, height: 5, repeating: 0)
         for y in 0..<5 { for x in 0..<3 { labels[x, y] = 9 } }
