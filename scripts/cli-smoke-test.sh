@@ -67,6 +67,12 @@ if "$annotator" interactive click --model "$imodel" --image "$simage" --click 99
     echo "cli-smoke: a click outside the image accepted" >&2; exit 1
 fi
 grep -q "outside the" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
+# A person at the terminal, scripted: several nuclei at once, a bad line, one more by clicks;
+# the output's folder is made before the work starts.
+printf 'p 20,20 60,60\nnonsense\n100,100\na\ndone\n' | "$annotator" annotate --model "$imodel" --image "$simage" \
+    --out "$work/person/map.png" --json > "$work/person.json" 2> "$work/person.log" || { cat "$work/person.log" >&2; exit 1; }
+grep -q '"clicks" : 3' "$work/person.json" && [[ -f "$work/person/map.png" ]] && grep -q "'nonsense'" "$work/person.log" \
+    || { echo "cli-smoke: annotate did not save the scripted session" >&2; cat "$work/person.json" "$work/person.log" >&2; exit 1; }
 if "$annotator" interactive train --data "$sample" --out "$work/other.safetensors" --steps 1 --batch 2 --init "$imodel" \
     --high-channels 6 2> "$work/err.log"; then echo "cli-smoke: --init with another architecture accepted" >&2; exit 1; fi
 grep -q "architecture differs" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
@@ -128,4 +134,4 @@ if "$annotator" interactive eval --model "$model" --images "$sample/images" --gt
     echo "cli-smoke: interactive eval with a missing --gt folder accepted" >&2; exit 1
 fi
 grep -q -- "--gt: no folder at" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
-echo "cli-smoke: hovernet train (in-process and as a job), tune, infer, metrics, interactive train/resume/eval/click, dataset export/import-geojson/overlay/rescale and JPEG input work on the sample"
+echo "cli-smoke: hovernet train (in-process and as a job), tune, infer, metrics, interactive train/resume/eval/click, annotate, dataset export/import-geojson/overlay/rescale and JPEG input work on the sample"

@@ -43,8 +43,21 @@ struct AnnotateCommand: AsyncParsableCommand {
     @Flag(help: "Print a JSON summary.")
     var json = false
 
-    func run() async throws {
+    func validate() throws {
         guard model != nil || endpoint != nil else { throw ValidationError("give --model (in-process) or --endpoint") }
+        guard ImageFileFormat(pathExtension: URL(fileURLWithPath: out).pathExtension) != .jpeg else {
+            throw ValidationError("--out \(out): a label map is written as PNG or TIFF, never JPEG (lossy)")
+        }
+    }
+
+    func run() async throws {
+        // The folder must exist before the work starts, not when it is to be saved.
+        let outURL = URL(fileURLWithPath: out)
+        do {
+            try FileManager.default.createDirectory(at: outURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw CLIError("cannot create the folder of --out \(out): \(error.localizedDescription)")
+        }
         let picture = try ImageFiles.readRGB(URL(fileURLWithPath: image))
         let start = try proposal.map { try ImageFiles.readLabelMap(URL(fileURLWithPath: $0)) }
         let overlayURL = URL(fileURLWithPath: overlay ?? (out.hasSuffix(".png") ? String(out.dropLast(4)) : out) + "-overlay.png")
@@ -67,7 +80,16 @@ struct AnnotateCommand: AsyncParsableCommand {
         }
         await connection.close()
         guard let result else { throw CLIError("quit without saving; \(out) was not written") }
-        try ImageFiles.writeLabelMap(result.labels, to: URL(fileURLWithPath: out))
+        do {
+            try ImageFiles.writeLabelMap(result.labels, to: outURL)
+        } catch {
+            // Keep the work: a person's clicks are not to be thrown away by a full disk or a
+            // folder removed meanwhile.
+            let rescue = FileManager.default.temporaryDirectory
+                .appendingPathComponent("annotation-\(Int(Date().timeIntervalSince1970)).png")
+            try ImageFiles.writeLabelMap(result.labels, to: rescue)
+            throw CLIError("\(error); the annotation was saved to \(rescue.path) instead")
+        }
         if json {
             struct Summary: Encodable { let out: String; let nuclei: Int; let clicks: Int; let seconds: Double }
             try JSONOutput.print(Summary(out: out, nuclei: result.nuclei, clicks: result.clicks.count, seconds: result.seconds))
