@@ -10,8 +10,10 @@ public enum ImageFiles {
         }
     }
 
+    /// Writes atomically, making the folder first.
     public static func writeData(_ data: Data, to url: URL) throws(ImagingError) {
         do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try data.write(to: url, options: .atomic)
         } catch {
             throw .fileAccess(path: url.path, reason: Self.reason(error))

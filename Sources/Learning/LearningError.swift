@@ -1,3 +1,5 @@
+import Foundation
+
 /// Every failure the learning engine reports. Messages name the operation, the tensors and
 /// their shapes, so a wrong wiring of a model is found from the message alone.
 public enum LearningError: Error, Equatable, CustomStringConvertible, Sendable {
@@ -35,5 +37,23 @@ public enum LearningError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .malformedFile(detail): return "weights: malformed safetensors file: \(detail)"
         case let .io(path, detail): return "weights: \(path): \(detail)"
         }
+    }
+}
+
+extension LearningError {
+    /// A file error as a person reads it ("No such file or directory"), not Foundation's dump.
+    static func reason(_ error: any Error) -> String {
+        let error = error as NSError
+        if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if error.domain == NSCocoaErrorDomain {
+            switch error.code {
+            case NSFileReadNoSuchFileError, NSFileNoSuchFileError: return String(cString: strerror(ENOENT))
+            case NSFileReadNoPermissionError, NSFileWriteNoPermissionError: return String(cString: strerror(EACCES))
+            default: break
+            }
+        }
+        return error.localizedDescription
     }
 }

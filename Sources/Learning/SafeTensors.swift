@@ -65,16 +65,23 @@ public enum SafeTensors {
         return result
     }
 
+    /// Writes atomically, making the folder first: a training run's first checkpoint must not
+    /// fail on a folder nobody made yet.
     public static func save(_ tensors: [(String, Tensor)], to url: URL, metadata: [String: String] = [:]) throws(LearningError) {
         let data = try encode(tensors, metadata: metadata)
-        do { try data.write(to: url, options: .atomic) } catch { throw .io(path: url.path, detail: "\(error)") }
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try data.write(to: url, options: .atomic)
+        } catch {
+            throw .io(path: url.path, detail: LearningError.reason(error))
+        }
     }
 
     /// The `__metadata__` strings of a file, reading only its header (model files carry
     /// their architecture and training state there; the tensors are not needed to see them).
     public static func metadata(of url: URL) throws(LearningError) -> [String: String] {
         let handle: FileHandle
-        do { handle = try FileHandle(forReadingFrom: url) } catch { throw .io(path: url.path, detail: "cannot open: \(error)") }
+        do { handle = try FileHandle(forReadingFrom: url) } catch { throw .io(path: url.path, detail: "cannot open: \(LearningError.reason(error))") }
         defer { try? handle.close() }
         guard let prefix = try? handle.read(upToCount: 8), prefix.count == 8 else {
             throw .malformedFile(detail: "\(url.path) is shorter than the 8-byte header length")
@@ -89,7 +96,7 @@ public enum SafeTensors {
 
     public static func load(_ url: URL) throws(LearningError) -> [String: Tensor] {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw .io(path: url.path, detail: "\(error)") }
+        do { data = try Data(contentsOf: url) } catch { throw .io(path: url.path, detail: LearningError.reason(error)) }
         return try decode(data)
     }
 

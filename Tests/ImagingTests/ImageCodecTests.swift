@@ -112,6 +112,14 @@ final class ImageCodecTests: XCTestCase {
         }
     }
 
+    func testWritingMakesTheFolder() throws {
+        let root = TestPaths.temporaryDirectory("codec-write")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let url = root.appendingPathComponent("not/yet/there.png")
+        try ImageFiles.writeRGB(RGBImage(width: 3, height: 2), to: url)
+        XCTAssertEqual(try ImageFiles.readRGB(url), RGBImage(width: 3, height: 2))
+    }
+
     func testMissingFileNamesThePath() {
         XCTAssertThrowsError(try ImageFiles.readRGB(URL(fileURLWithPath: "/nonexistent/x.png"))) { error in
             XCTAssertTrue("\(error)".contains("/nonexistent/x.png"), "\(error)")

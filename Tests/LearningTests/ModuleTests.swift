@@ -26,7 +26,8 @@ final class ModuleTests: XCTestCase {
 
     func testSafetensorsRoundTripAndExactHeader() throws {
         let model = makeModel(seed: 2)
-        let url = TestPaths.temporaryDirectory("weights").appendingPathComponent("model.safetensors")
+        // Into a folder nobody made yet: saving makes it.
+        let url = TestPaths.temporaryDirectory("weights").appendingPathComponent("new/folder/model.safetensors")
         try model.save(to: url, metadata: ["format": "pt"])
         let data = try Data(contentsOf: url)
         let headerLength = Int(data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
@@ -44,6 +45,9 @@ final class ModuleTests: XCTestCase {
         XCTAssertNotEqual(other.stateDict()[0].1.values, model.stateDict()[0].1.values)
         try other.load(from: url)
         for ((name, a), (_, b)) in zip(model.stateDict(), other.stateDict()) { XCTAssertEqual(a.values, b.values, name) }
+        XCTAssertThrowsError(try other.load(from: url.appendingPathExtension("missing"))) { error in
+            XCTAssertTrue("\(error)".hasSuffix("No such file or directory"), "\(error)")
+        }
     }
 
     func testLoadingNamesMissingAndMismatchedTensors() throws {
