@@ -26,6 +26,11 @@ public struct FolderDataset: Sendable {
         do {
             images = try ImageFiles.listImages(in: imageFolder)
         } catch {
+            // A folder of images given where a dataset folder is expected is the usual slip.
+            if let loose = try? ImageFiles.listImages(in: root), !loose.isEmpty {
+                throw .invalidArgument("\(root.path) holds \(loose.count) image(s) but no images/ folder: a dataset folder "
+                                       + "is images/ (and instance_masks/); give the folder above them, or move them into images/")
+            }
             throw .imaging(error)
         }
         guard !images.isEmpty else { throw .empty("no PNG, TIFF or JPEG images in \(imageFolder.path)") }

@@ -47,6 +47,10 @@ final class DatasetTests: XCTestCase {
         try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0]).write(to: root.appendingPathComponent("images/a.png"))
         XCTAssertThrowsError(try dataset.load(dataset.samples[0]))
         XCTAssertThrowsError(try FolderDataset(root: root.appendingPathComponent("nope")))
+        // A folder of images where a dataset folder belongs.
+        XCTAssertThrowsError(try FolderDataset(root: root.appendingPathComponent("images"))) { error in
+            XCTAssertTrue("\(error)".contains("but no images/ folder"), "\(error)")
+        }
     }
 
     func testInstanceTypesTakeEachNucleusMajorityTypeAndBadTypeMapsAreNamed() throws {
