@@ -96,8 +96,12 @@ done
 exported=$(grep -o '"nuclei" : [0-9]*' "$work/export.json" | tail -1 | grep -o '[0-9]*$')
 imported=$(grep -o '"nuclei" : [0-9]*' "$work/import.json" | tail -1 | grep -o '[0-9]*$')
 [[ -n "$imported" && "$imported" == "$exported" ]] || { echo "cli-smoke: GeoJSON round trip gave $imported nuclei, exported $exported" >&2; exit 1; }
+# … and so does the COCO export.
+"$annotator" dataset import-coco --images "$sample/images" --coco "$work/export-coco/annotations.json" --out "$work/from-coco" > /dev/null 2>&1 \
+    || { echo "cli-smoke: import-coco failed" >&2; exit 1; }
 for map in "$work"/export-png/*.png; do
     cmp -s "$map" "$work/from-geojson/instance_masks/$(basename "$map")" || { echo "cli-smoke: $(basename "$map") changed in the GeoJSON round trip" >&2; exit 1; }
+    cmp -s "$map" "$work/from-coco/instance_masks/$(basename "$map")" || { echo "cli-smoke: $(basename "$map") changed in the COCO round trip" >&2; exit 1; }
 done
 sname=$(basename "$simage"); sname=${sname%.*}
 "$annotator" dataset overlay --image "$simage" --mask "$sample/instance_masks/$sname.png" --out "$work/overlay.png" --json > "$work/overlay.json"
@@ -134,4 +138,4 @@ if "$annotator" interactive eval --model "$model" --images "$sample/images" --gt
     echo "cli-smoke: interactive eval with a missing --gt folder accepted" >&2; exit 1
 fi
 grep -q -- "--gt: no folder at" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
-echo "cli-smoke: hovernet train (in-process and as a job), tune, infer, metrics, interactive train/resume/eval/click, annotate, dataset export/import-geojson/overlay/rescale and JPEG input work on the sample"
+echo "cli-smoke: hovernet train (in-process and as a job), tune, infer, metrics, interactive train/resume/eval/click, annotate, dataset export/import-geojson/import-coco/overlay/rescale and JPEG input work on the sample"

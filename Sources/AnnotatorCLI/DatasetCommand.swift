@@ -11,7 +11,7 @@ struct DatasetCommand: AsyncParsableCommand {
         A dataset folder holds images/ (PNG, TIFF or JPEG) and instance_masks/ (16-bit PNG label maps \
         with the same base names, 0 = background), the layout of ../shared/data/monuseg/{train,test}.
         """,
-        subcommands: [DatasetImportMoNuSeg.self, DatasetImportGeoJSON.self, DatasetExport.self, DatasetOverlay.self, DatasetRescale.self])
+        subcommands: [DatasetImportMoNuSeg.self, DatasetImportGeoJSON.self, DatasetImportCOCO.self, DatasetExport.self, DatasetOverlay.self, DatasetRescale.self])
 }
 
 struct DatasetImportMoNuSeg: AsyncParsableCommand {
@@ -46,7 +46,7 @@ struct DatasetImportMoNuSeg: AsyncParsableCommand {
         let result = try MoNuSeg.importFolder(
             images: URL(fileURLWithPath: images), annotations: URL(fileURLWithPath: annotations),
             output: URL(fileURLWithPath: out), overlap: overlap, progress: { Console.note($0) })
-        try ImportReport.show(result, images: images, annotations: annotations, kind: "XML", out: out, json: json)
+        try ImportReport.show(result, images: images, annotations: annotations, kind: "an XML file", out: out, json: json)
     }
 }
 
@@ -57,10 +57,10 @@ enum ImportReport {
     static func show(_ result: (imported: [ImportedImage], missing: [String]), images: String, annotations: String,
                      kind: String, out: String, json: Bool) throws {
         if !result.missing.isEmpty {
-            Console.note("\(result.missing.count) image(s) have no \(kind) file and were not imported: "
+            Console.note("\(result.missing.count) image(s) without \(kind) were not imported: "
                          + result.missing.prefix(5).joined(separator: ", ") + (result.missing.count > 5 ? ", …" : ""))
         }
-        guard !result.imported.isEmpty else { throw CLIError("no image in \(images) has a \(kind) file in \(annotations)") }
+        guard !result.imported.isEmpty else { throw CLIError("no image in \(images) has \(kind) in \(annotations)") }
         if json {
             struct Entry: Encodable { let name: String; let nuclei: Int; let regions: Int; let skipped: [String] }
             struct Summary: Encodable { let imported: [Entry]; let missing_annotations: [String]; let nuclei: Int }

@@ -47,7 +47,7 @@ struct DatasetImportGeoJSON: AsyncParsableCommand {
         let result = try GeoJSONImport.importFolder(
             images: URL(fileURLWithPath: images), annotations: URL(fileURLWithPath: annotations),
             output: URL(fileURLWithPath: out), className: className, origin: corner, overlap: overlap, progress: { Console.note($0) })
-        try ImportReport.show(result, images: images, annotations: annotations, kind: "GeoJSON", out: out, json: json)
+        try ImportReport.show(result, images: images, annotations: annotations, kind: "a GeoJSON file", out: out, json: json)
     }
 
     static func point(_ text: String) throws -> Point {

@@ -9,17 +9,33 @@ public struct ImportedImage: Sendable {
     public var skipped: [SkippedRegion]
 }
 
-/// Turning a folder of images and a folder of outline files (one per image, same base name)
-/// into a dataset folder; the file format is the caller's `rasterize`.
+/// Turning a folder of images and their outlines into a dataset folder; the outlines' format
+/// is the caller's `rasterize`.
 public enum AnnotationImport {
     /// Imports every image of `images` that has `annotations/<name>.<ext>` for one of
-    /// `extensions` (tried in order): writes out/images/<name>.<ext> (a copy) and
-    /// out/instance_masks/<name>.png. Images without an annotation file are reported in
-    /// `missing`, not imported.
+    /// `extensions` (tried in order); see the general form below.
     public static func importFolder(
         images: URL, annotations: URL, extensions: [String], output: URL,
         progress: (String) -> Void = { _ in },
         rasterize: (_ file: URL, _ width: Int, _ height: Int) throws(DatasetError) -> RasterizedAnnotations
+    ) throws(DatasetError) -> (imported: [ImportedImage], missing: [String]) {
+        func file(_ name: String) -> URL? {
+            extensions.lazy.map { annotations.appendingPathComponent(name + "." + $0) }
+                .first { FileManager.default.fileExists(atPath: $0.path) }
+        }
+        return try importFolder(images: images, output: output, progress: progress,
+                                annotated: { file($0) != nil }) { name, width, height throws(DatasetError) in
+            try rasterize(file(name)!, width, height)
+        }
+    }
+
+    /// Imports every image of `images` whose base name is `annotated`: writes
+    /// out/images/<name>.<ext> (a copy) and out/instance_masks/<name>.png. The other images
+    /// are reported in `missing`, not imported.
+    public static func importFolder(
+        images: URL, output: URL, progress: (String) -> Void = { _ in },
+        annotated: (_ name: String) -> Bool,
+        rasterize: (_ name: String, _ width: Int, _ height: Int) throws(DatasetError) -> RasterizedAnnotations
     ) throws(DatasetError) -> (imported: [ImportedImage], missing: [String]) {
         let imageFiles: [URL]
         do {
@@ -40,8 +56,7 @@ public enum AnnotationImport {
         var missing: [String] = []
         for file in imageFiles {
             let name = file.deletingPathExtension().lastPathComponent
-            guard let annotation = extensions.lazy.map({ annotations.appendingPathComponent(name + "." + $0) })
-                .first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+            guard annotated(name) else {
                 missing.append(name)
                 continue
             }
@@ -51,7 +66,7 @@ public enum AnnotationImport {
             } catch {
                 throw .imaging(error)
             }
-            let result = try rasterize(annotation, raster.width, raster.height)
+            let result = try rasterize(name, raster.width, raster.height)
             do {
                 let copy = imageFolder.appendingPathComponent(file.lastPathComponent)
                 try? FileManager.default.removeItem(at: copy)

@@ -6,8 +6,8 @@ public enum DatasetError: Error, Sendable, Equatable, CustomStringConvertible {
     case imaging(ImagingError)
     /// An annotation file is not the XML it should be.
     case invalidAnnotation(path: String, detail: String)
-    /// An outline file is not GeoJSON a label map can be drawn from.
-    case invalidGeoJSON(path: String, detail: String)
+    /// An outline file (GeoJSON, COCO) is not one a label map can be drawn from.
+    case invalidOutlines(path: String, format: String, detail: String)
     /// An image has no label map with the same base name.
     case missingMask(image: String, folder: String)
     /// An image and its label map differ in size.
@@ -23,7 +23,7 @@ public enum DatasetError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case let .imaging(error): error.description
         case let .invalidAnnotation(path, detail): "\(path): not a valid Aperio annotation file: \(detail)"
-        case let .invalidGeoJSON(path, detail): "\(path): not usable GeoJSON: \(detail)"
+        case let .invalidOutlines(path, format, detail): "\(path): not usable \(format): \(detail)"
         case let .missingMask(image, folder): "\(image) has no label map of the same base name in \(folder)"
         case let .sizeMismatch(name, image, mask): "\(name): the image is \(image) but its label map is \(mask)"
         case let .empty(detail): detail

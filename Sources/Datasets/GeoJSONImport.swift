@@ -24,7 +24,7 @@ public enum GeoJSONImport {
         } catch {
             // Foundation keeps the position of a syntax error in the debug description.
             let detail = (error as NSError).userInfo["NSDebugDescription"] as? String ?? error.localizedDescription
-            throw .invalidGeoJSON(path: path, detail: "not JSON (\(detail))")
+            throw .invalidOutlines(path: path, format: "GeoJSON", detail: "not JSON (\(detail))")
         }
         let features: [Any]
         if let array = document as? [Any] {
@@ -33,15 +33,15 @@ public enum GeoJSONImport {
             switch object["type"] as? String {
             case "FeatureCollection":
                 guard let list = object["features"] as? [Any] else {
-                    throw .invalidGeoJSON(path: path, detail: "a FeatureCollection without a features array")
+                    throw .invalidOutlines(path: path, format: "GeoJSON", detail: "a FeatureCollection without a features array")
                 }
                 features = list
             case "Feature": features = [object]
             default:
-                throw .invalidGeoJSON(path: path, detail: "expected a FeatureCollection, a Feature or an array of Features")
+                throw .invalidOutlines(path: path, format: "GeoJSON", detail: "expected a FeatureCollection, a Feature or an array of Features")
             }
         } else {
-            throw .invalidGeoJSON(path: path, detail: "expected a FeatureCollection, a Feature or an array of Features")
+            throw .invalidOutlines(path: path, format: "GeoJSON", detail: "expected a FeatureCollection, a Feature or an array of Features")
         }
         var outlines: [Outline] = []
         var skipped: [SkippedRegion] = []

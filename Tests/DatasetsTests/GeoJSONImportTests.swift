@@ -88,7 +88,7 @@ final class GeoJSONImportTests: XCTestCase {
         for (text, expected) in [("{oops", "not JSON"), ("{\"type\": \"Polygon\"}", "expected a FeatureCollection"),
                                  ("{\"type\": \"FeatureCollection\"}", "without a features array"), ("42", "expected")] {
             XCTAssertThrowsError(try GeoJSONImport.outlines(in: Data(text.utf8), path: "bad.geojson")) { error in
-                guard case let .invalidGeoJSON(path, detail) = error as? DatasetError else { return XCTFail("\(error)") }
+                guard case let .invalidOutlines(path, _, detail) = error as? DatasetError else { return XCTFail("\(error)") }
                 XCTAssertEqual(path, "bad.geojson")
                 XCTAssertTrue(detail.contains(expected), detail)
             }
