@@ -25,7 +25,10 @@ public enum AnnotationImport {
         }
         return try importFolder(images: images, output: output, progress: progress,
                                 annotated: { file($0) != nil }) { name, width, height throws(DatasetError) in
-            try rasterize(file(name)!, width, height)
+            guard let found = file(name) else {
+                throw .fileAccess(path: annotations.appendingPathComponent(name).path, reason: "its annotation file went away")
+            }
+            return try rasterize(found, width, height)
         }
     }
 
