@@ -122,6 +122,13 @@ if "$annotator" dataset rescale --data "$sample" --out "$work/x3" --scale 20 2> 
 fi
 grep -q "give a factor from" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
 
+# A dataset looked over: the sample is at the models' scale, its half-size copy is not.
+"$annotator" dataset check --data "$sample" --json > "$work/check.json" 2> /dev/null
+grep -q '"matches_models_magnification" : true' "$work/check.json" || { echo "cli-smoke: dataset check" >&2; cat "$work/check.json" >&2; exit 1; }
+"$annotator" dataset rescale --data "$sample" --out "$work/half" --scale 0.5 > /dev/null 2>&1
+"$annotator" dataset check --data "$work/half" --json > "$work/check.json" 2> /dev/null
+grep -q '"matches_models_magnification" : false' "$work/check.json" || { echo "cli-smoke: dataset check of a half-size copy" >&2; exit 1; }
+
 # JPEG images are read (the classical baseline segments one); a JPEG label map is refused.
 mkdir -p "$work/jpeg"
 cp Tests/Fixtures/imaging/two-blocks.jpg "$work/jpeg/"
@@ -138,4 +145,4 @@ if "$annotator" interactive eval --model "$model" --images "$sample/images" --gt
     echo "cli-smoke: interactive eval with a missing --gt folder accepted" >&2; exit 1
 fi
 grep -q -- "--gt: no folder at" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
-echo "cli-smoke: hovernet train (in-process and as a job), tune, infer, metrics, interactive train/resume/eval/click, annotate, dataset export/import-geojson/import-coco/overlay/rescale and JPEG input work on the sample"
+echo "cli-smoke: hovernet train (in-process and as a job), tune, infer, metrics, interactive train/resume/eval/click, annotate, dataset export/import-geojson/import-coco/overlay/rescale/check and JPEG input work on the sample"

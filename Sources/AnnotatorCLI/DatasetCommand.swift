@@ -11,7 +11,7 @@ struct DatasetCommand: AsyncParsableCommand {
         A dataset folder holds images/ (PNG, TIFF or JPEG) and instance_masks/ (16-bit PNG label maps \
         with the same base names, 0 = background), the layout of ../shared/data/monuseg/{train,test}.
         """,
-        subcommands: [DatasetImportMoNuSeg.self, DatasetImportGeoJSON.self, DatasetImportCOCO.self, DatasetExport.self, DatasetOverlay.self, DatasetRescale.self])
+        subcommands: [DatasetImportMoNuSeg.self, DatasetImportGeoJSON.self, DatasetImportCOCO.self, DatasetCheck.self, DatasetExport.self, DatasetOverlay.self, DatasetRescale.self])
 }
 
 struct DatasetImportMoNuSeg: AsyncParsableCommand {
