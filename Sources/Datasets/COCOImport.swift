@@ -20,7 +20,7 @@ public enum COCOImport {
         var categoryID: Int?
         if let category {
             let categories = document["categories"] as? [[String: Any]] ?? []
-            guard let found = categories.first(where: { $0["name"] as? String == category }), let id = integer(found["id"]) else {
+            guard let found = categories.first(where: { $0["name"] as? String == category }), let id = JSONNumbers.integer(found["id"]) else {
                 let names = categories.compactMap { $0["name"] as? String }
                 throw .invalidArgument("\(path) has no category '\(category)' (it has: \(names.joined(separator: ", ")))")
             }
@@ -28,8 +28,8 @@ public enum COCOImport {
         }
         var entries: [Int: (name: String, width: Int, height: Int)] = [:]
         for image in images {
-            guard let id = integer(image["id"]), let file = image["file_name"] as? String,
-                  let width = integer(image["width"]), let height = integer(image["height"]), width > 0, height > 0 else {
+            guard let id = JSONNumbers.integer(image["id"]), let file = image["file_name"] as? String,
+                  let width = JSONNumbers.integer(image["width"]), let height = JSONNumbers.integer(image["height"]), width > 0, height > 0 else {
                 throw .invalidOutlines(path: path, format: "COCO", detail: "an image entry without id, file_name, width and height")
             }
             entries[id] = (URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent, width, height)
@@ -39,14 +39,14 @@ public enum COCOImport {
         var counted: [Int: Int] = [:]
         var skipped: [Int: [SkippedRegion]] = [:]
         for (index, annotation) in annotations.enumerated() {
-            guard let imageID = integer(annotation["image_id"]), let entry = entries[imageID] else {
+            guard let imageID = JSONNumbers.integer(annotation["image_id"]), let entry = entries[imageID] else {
                 throw .invalidOutlines(path: path, format: "COCO", detail: "annotation #\(index) names no listed image")
             }
-            if let categoryID, integer(annotation["category_id"]) != categoryID { continue }
+            if let categoryID, JSONNumbers.integer(annotation["category_id"]) != categoryID { continue }
             counted[imageID, default: 0] += 1
-            let id = integer(annotation["id"]).map(String.init) ?? ""
+            let id = JSONNumbers.integer(annotation["id"]).map(String.init) ?? ""
             func skip(_ reason: String) { skipped[imageID, default: []].append(SkippedRegion(index: index, id: id, reason: reason)) }
-            if integer(annotation["iscrowd"]) == 1 {
+            if JSONNumbers.integer(annotation["iscrowd"]) == 1 {
                 skip("a crowd region, not one nucleus")
                 continue
             }
@@ -63,7 +63,7 @@ public enum COCOImport {
             }
             var map = labels[imageID] ?? LabelMap(width: entry.width, height: entry.height, repeating: 0)
             let label = next[imageID, default: 1]
-            for pixel in pixels where overlap == .laterWins || map.storage[pixel] == 0 { map.storage[pixel] = label }
+            overlap.paint(pixels, label: label, into: &map)
             labels[imageID] = map
             next[imageID] = label + 1
         }
@@ -104,12 +104,12 @@ public enum COCOImport {
     /// The pixel indices (row-major) a segmentation covers.
     private static func mask(of segmentation: Any?, width: Int, height: Int) -> Result<[Int], Unusable> {
         if let rle = segmentation as? [String: Any] {
-            guard let size = rle["size"] as? [Any], size.count == 2, integer(size[0]) == height, integer(size[1]) == width else {
+            guard let size = rle["size"] as? [Any], size.count == 2, JSONNumbers.integer(size[0]) == height, JSONNumbers.integer(size[1]) == width else {
                 return .failure(Unusable(text: "an RLE whose size is not the image's [\(height), \(width)]"))
             }
             let counts: [Int]
             if let list = rle["counts"] as? [Any] {
-                let numbers = list.compactMap(integer)
+                let numbers = list.compactMap(JSONNumbers.integer)
                 guard numbers.count == list.count else { return .failure(Unusable(text: "RLE counts that are not integers")) }
                 counts = numbers
             } else if let text = rle["counts"] as? String {
@@ -127,7 +127,7 @@ public enum COCOImport {
         if let polygons = segmentation as? [[Any]] {
             var pixels = Set<Int>()
             for polygon in polygons {
-                let values = polygon.compactMap(number)
+                let values = polygon.compactMap(JSONNumbers.double)
                 guard values.count == polygon.count, values.count >= 6, values.count % 2 == 0 else {
                     return .failure(Unusable(text: "a polygon that is not x1, y1, x2, y2, … with 3 or more points"))
                 }
@@ -138,15 +138,6 @@ public enum COCOImport {
             return .success(pixels.sorted())
         }
         return .failure(Unusable(text: "no segmentation (RLE or polygons)"))
-    }
-
-    private static func integer(_ value: Any?) -> Int? {
-        guard let number = value as? NSNumber, number.doubleValue == number.doubleValue.rounded() else { return nil }
-        return number.intValue
-    }
-
-    private static func number(_ value: Any) -> Double? {
-        (value as? NSNumber).map(\.doubleValue).flatMap { $0.isFinite ? $0 : nil }
     }
 }
 

@@ -19,8 +19,6 @@ extension Rescaling {
                         progress: (String) -> Void = { _ in }) throws(DatasetError) -> [RescaledSample] {
         try Self.refuseOverwriting(dataset.root, with: output)
         let images = output.appendingPathComponent("images"), masks = output.appendingPathComponent("instance_masks")
-        try Self.createFolder(images)
-        if dataset.samples.contains(where: { $0.mask != nil }) { try Self.createFolder(masks) }
         var done: [RescaledSample] = []
         for sample in dataset.samples {
             // The label map is read with its image, which checks that their sizes agree.
@@ -63,7 +61,6 @@ extension Rescaling {
             throw .imaging(error)
         }
         guard !files.isEmpty else { throw .empty("no PNG or TIFF label maps in \(folder.path)") }
-        try Self.createFolder(output)
         var done: [RescaledSample] = []
         for file in files {
             let name = file.deletingPathExtension().lastPathComponent
@@ -88,14 +85,6 @@ extension Rescaling {
         guard input.standardizedFileURL.resolvingSymlinksInPath().path
                 != output.standardizedFileURL.resolvingSymlinksInPath().path else {
             throw .invalidArgument("the output folder \(output.path) is the input: choose another one")
-        }
-    }
-
-    private static func createFolder(_ folder: URL) throws(DatasetError) {
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        } catch {
-            throw .fileAccess(path: folder.path, reason: "cannot create the folder")
         }
     }
 }

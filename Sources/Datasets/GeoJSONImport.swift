@@ -73,11 +73,7 @@ public enum GeoJSONImport {
         var labels = LabelMap(width: width, height: height, repeating: 0)
         let unparsed = skipped.count
         var skipped = skipped
-        let outside = outlines.isEmpty ? "" : outlines.allSatisfy { outline in
-            outline.polygons.allSatisfy { rings in (rings.first ?? []).allSatisfy { point in
-                point.x - origin.x < 0 || point.y - origin.y < 0 || point.x - origin.x > Double(width) || point.y - origin.y > Double(height)
-            } }
-        } ? " (nor does any other: are the outlines in whole-slide coordinates? give the image's origin in them)" : ""
+        var uncovered: [(index: Int, id: String)] = []
         var next: UInt32 = 1
         for (index, outline) in outlines.enumerated() {
             var pixels = Set<Int>()
@@ -93,12 +89,19 @@ public enum GeoJSONImport {
                 pixels.formUnion(inside)
             }
             guard !pixels.isEmpty else {
-                skipped.append(SkippedRegion(index: index, id: outline.id, reason: "covers no pixel of the image" + outside))
+                uncovered.append((index, outline.id))
                 continue
             }
-            for pixel in pixels where overlap == .laterWins || labels.storage[pixel] == 0 { labels.storage[pixel] = next }
+            overlap.paint(pixels, label: next, into: &labels)
             next += 1
         }
+        // When every outline lies off the image, the likely cause is the coordinates' origin.
+        let hint = !uncovered.isEmpty && outlines.allSatisfy { outline in
+            outline.polygons.allSatisfy { rings in (rings.first ?? []).allSatisfy { point in
+                point.x - origin.x < 0 || point.y - origin.y < 0 || point.x - origin.x > Double(width) || point.y - origin.y > Double(height)
+            } }
+        } ? " (nor does any other: are the outlines in whole-slide coordinates? give the image's origin in them)" : ""
+        skipped += uncovered.map { SkippedRegion(index: $0.index, id: $0.id, reason: "covers no pixel of the image" + hint) }
         return RasterizedAnnotations(labels: labels, regionCount: outlines.count + unparsed, skipped: skipped)
     }
 
@@ -146,7 +149,7 @@ public enum GeoJSONImport {
                 var points: [Point] = []
                 for position in positions {
                     guard let pair = position as? [Any], pair.count >= 2,
-                          let x = number(pair[0]), let y = number(pair[1]), x.isFinite, y.isFinite else {
+                          let x = JSONNumbers.double(pair[0]), let y = JSONNumbers.double(pair[1]) else {
                         return .failure(Unusable(text: "a position is not [x, y]"))
                     }
                     points.append(Point(x: x, y: y))
@@ -159,10 +162,6 @@ public enum GeoJSONImport {
             result.append(parsed)
         }
         return .success(result)
-    }
-
-    private static func number(_ value: Any) -> Double? {
-        (value as? NSNumber)?.doubleValue
     }
 
     private static func identifier(_ value: Any?) -> String {

@@ -27,9 +27,7 @@ public struct MagnificationCheck: Sendable, Equatable {
 
     /// The area (pixels) of every instance of a label map.
     public static func areas(of labels: LabelMap) -> [Int] {
-        var counts: [UInt32: Int] = [:]
-        for label in labels.storage where label != 0 { counts[label, default: 0] += 1 }
-        return Array(counts.values)
+        labels.areas().dropFirst().filter { $0 > 0 }
     }
 
     /// The factor (output side ÷ input side) that brings the nuclei to the reference size.

@@ -25,6 +25,11 @@ public enum OverlapRule: String, Sendable, CaseIterable {
     case earlierWins = "earlier"
     /// The later region overwrites it: painting in file order, as ../shared's test maps were made.
     case laterWins = "later"
+
+    /// Paints `label` on `pixels` (indices into `labels`), over earlier labels or not by the rule.
+    func paint(_ pixels: some Sequence<Int>, label: UInt32, into labels: inout LabelMap) {
+        for pixel in pixels where self == .laterWins || labels.storage[pixel] == 0 { labels.storage[pixel] = label }
+    }
 }
 
 /// MoNuSeg import: Aperio XML polygons → uint16 instance label maps, the way the
@@ -54,7 +59,7 @@ public enum MoNuSeg {
                                              reason: "degenerate: covers \(pixels.count) pixel(s)"))
                 continue
             }
-            for pixel in pixels where overlap == .laterWins || labels.storage[pixel] == 0 { labels.storage[pixel] = next }
+            overlap.paint(pixels, label: next, into: &labels)
             next += 1
         }
         return RasterizedAnnotations(labels: labels, regionCount: regions.count, skipped: skipped)

@@ -42,18 +42,7 @@ public struct Rescaling: Sendable, Equatable {
     /// pixels averages out instead of aliasing into speckle.
     public func image(_ image: RGBImage) -> RGBImage {
         let (width, height) = size(width: image.width, height: image.height)
-        let sigma = (1 / scale - 1) / 2
-        guard sigma > 0 else { return Resize.bilinear(image, width: width, height: height) }
-        let count = image.width * image.height
-        var smoothed = image
-        for channel in 0..<3 {
-            var plane = Plane(width: image.width, height: image.height, repeating: 0)
-            for index in 0..<count { plane.storage[index] = Float(image.pixels[3 * index + channel]) }
-            let blurred = GaussianBlur.apply(plane, sigma: sigma)
-            for index in 0..<count {
-                smoothed.pixels[3 * index + channel] = UInt8(min(255, max(0, blurred.storage[index].rounded())))
-            }
-        }
+        let smoothed = GaussianBlur.apply(image, sigma: (1 / scale - 1) / 2)  // no-op when enlarging (σ ≤ 0)
         return Resize.bilinear(smoothed, width: width, height: height)
     }
 

@@ -212,6 +212,21 @@ final class ProcessingTests: XCTestCase {
         XCTAssertFalse(boundary[7, 7])
     }
 
+    func testColourImagesBlurChannelByChannel() throws {
+        var image = RGBImage(width: 9, height: 7, fill: (200, 100, 50))
+        image.pixels[3 * (3 * 9 + 4)] = 0
+        let blurred = GaussianBlur.apply(image, sigma: 1.2)
+        var red = Plane(width: 9, height: 7, repeating: 200)
+        red[4, 3] = 0
+        let expected = GaussianBlur.apply(red, sigma: 1.2)
+        for index in 0..<(9 * 7) {
+            XCTAssertEqual(blurred.pixels[3 * index], UInt8(expected.storage[index].rounded()))
+            XCTAssertEqual(blurred.pixels[3 * index + 1], 100)
+            XCTAssertEqual(blurred.pixels[3 * index + 2], 50)
+        }
+        XCTAssertEqual(GaussianBlur.apply(image, sigma: 0), image)
+    }
+
     func testPolygonsCarryTheirHolesTheOtherWayRound() {
         var labels = LabelMap(width: 16, height: 12, repeating: 0)
         // A ring around a one-pixel hole; a ring around another nucleus; a ring whose gap

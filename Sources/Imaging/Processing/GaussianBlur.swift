@@ -17,4 +17,21 @@ public enum GaussianBlur {
         return Correlation.columns(Correlation.rows(plane, kernel: weights, border: border),
                                    kernel: weights, border: border)
     }
+
+    /// Each channel smoothed as a plane, rounded back to 8 bits.
+    public static func apply(_ image: RGBImage, sigma: Double, truncate: Double = 4,
+                             border: BorderMode = .reflect) -> RGBImage {
+        guard sigma > 0, image.width * image.height > 0 else { return image }
+        let count = image.width * image.height
+        var smoothed = image
+        for channel in 0..<3 {
+            var plane = Plane(width: image.width, height: image.height, repeating: 0)
+            for index in 0..<count { plane.storage[index] = Float(image.pixels[3 * index + channel]) }
+            let blurred = apply(plane, sigma: sigma, truncate: truncate, border: border)
+            for index in 0..<count {
+                smoothed.pixels[3 * index + channel] = UInt8(min(255, max(0, blurred.storage[index].rounded())))
+            }
+        }
+        return smoothed
+    }
 }
