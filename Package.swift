@@ -114,7 +114,7 @@ let package = Package(
             "SynthesisService", "RefinementService", "InteractiveService", "HoVerNetService", "MetricsService",
             "OrchestratorService", "Artifacts",
         ]),
-        .testTarget(name: "ProjectTests", dependencies: ["Project", "TestSupport"]),
+        .testTarget(name: "ProjectTests", dependencies: ["Project", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "TestSupport"]),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "Wire", "TestSupport"]),
         .testTarget(name: "InteractiveServiceTests", dependencies: [

@@ -145,4 +145,15 @@ if "$annotator" interactive eval --model "$model" --images "$sample/images" --gt
     echo "cli-smoke: interactive eval with a missing --gt folder accepted" >&2; exit 1
 fi
 grep -q -- "--gt: no folder at" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
+# A pool without label maps: the simulated annotator is refused before any work, and
+# --eval with --no-eval contradict.
+mkdir -p "$work/unlabelled/images"
+cp "$simage" "$work/unlabelled/images/"
+if "$annotator" run --pool "$work/unlabelled" --project "$work/unlabelled.sqlite" 2> "$work/err.log"; then
+    echo "cli-smoke: the simulated annotator was given a pool without label maps" >&2; exit 1
+fi
+grep -q -- "--annotator person" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
+if "$annotator" run --pool "$work/unlabelled" --annotator person --eval "$sample" --no-eval --project "$work/unlabelled.sqlite" \
+    2> "$work/err.log"; then echo "cli-smoke: --eval with --no-eval accepted" >&2; exit 1; fi
+grep -q "contradict" "$work/err.log" || { cat "$work/err.log" >&2; exit 1; }
 echo "cli-smoke: hovernet train (in-process and as a job), tune, infer, metrics, interactive train/resume/eval/click, annotate, dataset export/import-geojson/import-coco/overlay/rescale/check and JPEG input work on the sample"

@@ -31,8 +31,11 @@ struct CycleExport: AsyncParsableCommand {
         if json {
             try JSONOutput.print(summary)
         } else {
-            print(String(format: "cycle %d (Dice %.4f, AJI %.4f, PQ %.4f): models and %d annotated crop(s), %d nuclei → %@",
-                         summary.cycle, summary.dice1, summary.aji, summary.pq, summary.annotatedCrops, summary.nuclei, out))
+            let scores = summary.dice1.map { dice in
+                String(format: "Dice %.4f, AJI %.4f, PQ %.4f", dice, summary.aji ?? 0, summary.pq ?? 0)
+            } ?? "not scored: no evaluation set"
+            print(String(format: "cycle %d (%@): models and %d annotated crop(s), %d nuclei → %@",
+                         summary.cycle, scores, summary.annotatedCrops, summary.nuclei, out))
         }
     }
 }

@@ -3,12 +3,13 @@ import Clients
 import Foundation
 import Orchestration
 import OrchestratorService
+import Project
 import Wire
 
 /// `annotator run --orchestrator ENDPOINT`: the cycle runs in the orchestrator service; this
 /// process starts it and follows its progress.
 enum RemoteOrchestration {
-    static func run(endpoint: String, project: String, pool: URL, evaluation: URL, plan: CyclePlan, fresh: Bool,
+    static func run(endpoint: String, project: String, pool: URL, evaluation: URL?, plan: CyclePlan, fresh: Bool,
                     json: Bool) async throws {
         let rpc = try RPCClient(endpoint: endpoint)
         defer { rpc.close() }
@@ -16,7 +17,7 @@ enum RemoteOrchestration {
         var request = Annotator_V1_OrchestratorRunRequest()
         request.project = URL(fileURLWithPath: project).standardizedFileURL.path
         request.pool = pool.path
-        request.evaluation = evaluation.path
+        request.evaluation = evaluation?.path ?? ""
         request.planJson = String(decoding: try JSONEncoder().encode(plan), as: UTF8.self)
         request.fresh = fresh
         let started = try await client.run(request)
@@ -38,9 +39,10 @@ enum RemoteOrchestration {
     /// Prints a remote project's cycles exactly as `cycle status` prints a local one.
     static func printStatus(_ status: Annotator_V1_OrchestratorStatusResponse, json: Bool) throws {
         let report = CycleReport(cycles: status.cycles.map {
-            CycleReport.Row(cycle: Int($0.cycle), dice1: $0.dice1, dice2: $0.dice2, aji: $0.aji, aji_plus: $0.ajiPlus, dq: $0.dq,
-                            sq: $0.sq, pq: $0.pq, clicks: Int($0.clicks), annotated_nuclei: Int($0.annotatedNuclei),
-                            seconds: $0.seconds)
+            CycleReport.Row(cycle: Int($0.cycle),
+                            scores: $0.scored ? CycleScores(dice1: $0.dice1, dice2: $0.dice2, aji: $0.aji, ajiPlus: $0.ajiPlus,
+                                                            dq: $0.dq, sq: $0.sq, pq: $0.pq) : nil,
+                            clicks: Int($0.clicks), annotated_nuclei: Int($0.annotatedNuclei), seconds: $0.seconds)
         })
         if json {
             try JSONOutput.print(report)

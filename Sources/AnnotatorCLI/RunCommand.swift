@@ -22,6 +22,10 @@ struct RunCommand: AsyncParsableCommand {
         reads the pool's label maps only to decide where to click), adds them to the training \
         set, fine-tunes both models and evaluates HoVerNet on the evaluation set.
 
+        Without an evaluation set (--no-eval, or a pool without label maps and no --eval) the \
+        cycles run as usual but are not scored: for a lab's own unlabelled images, annotated \
+        with --annotator person; judge the models by the overlays in the report instead.
+
         With no --pool it runs a short cycle on the sample in Samples/monuseg-mini (split into \
         pool and evaluation images) in a few minutes. Every step is committed to --project; \
         run again (or `annotator cycle resume`) after a kill to continue where it stopped. \
@@ -32,8 +36,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Pool of real images (images/ + instance_masks/; the masks only guide the simulated annotator). Default: the bundled sample.")
     var pool: String?
 
-    @Option(help: "Evaluation set (images/ + instance_masks/). Default: when it is --pool, every third image of it.")
+    @Option(help: "Evaluation set (images/ + instance_masks/). Default: when the pool has label maps, every third image of it; otherwise none.")
     var eval: String?
+
+    @Flag(help: "Run without an evaluation set: the cycles are not scored.")
+    var noEval = false
 
     @OptionGroup var plan: PlanOptions
 
@@ -69,7 +76,7 @@ struct RunCommand: AsyncParsableCommand {
             throw CLIError("the bundled sample \(Self.samplePath) is not here: run from the repository root or give --pool")
         }
         let poolFolder = URL(fileURLWithPath: pool ?? Self.samplePath).standardizedFileURL
-        let evalFolder = eval.map { URL(fileURLWithPath: $0).standardizedFileURL } ?? poolFolder
+        let evalFolder = try evaluationFolder(pool: poolFolder)
         let plan = try self.plan.plan(sample: usingSample)
         if let orchestrator {
             try await RemoteOrchestration.run(endpoint: orchestrator, project: project, pool: poolFolder, evaluation: evalFolder,
@@ -87,6 +94,27 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     static let samplePath = "Samples/monuseg-mini"
+
+    /// The evaluation set the options ask for (nil: none). A pool that is not here is the
+    /// orchestrator's to check, so it keeps the default of splitting the pool.
+    private func evaluationFolder(pool: URL) throws -> URL? {
+        let local = FileManager.default.fileExists(atPath: pool.path)
+        let labelled = local && CycleSources.isLabelled(pool)
+        if local, !labelled, annotator == .simulated {
+            throw CLIError("""
+                \(pool.path) lacks label maps, which the simulated annotator reads to place its clicks: \
+                annotate yourself with --annotator person (and --no-eval, or a labelled --eval folder)
+                """)
+        }
+        if noEval {
+            guard eval == nil else { throw ValidationError("--eval and --no-eval contradict each other: give one") }
+            return nil
+        }
+        if let eval { return URL(fileURLWithPath: eval).standardizedFileURL }
+        if !local || labelled { return pool }
+        Console.note("\(pool.path) lacks label maps: no evaluation set, so the cycles are not scored (give --eval DIR to score them)")
+        return nil
+    }
 
     private func importHistory(from path: String, into store: ProjectStore, settings: RunSettings) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw CLIError("--start-from \(path) does not exist") }

@@ -6,26 +6,44 @@ import Project
 public struct CycleReport: Sendable, Encodable {
     public struct Row: Sendable, Encodable, Equatable {
         public var cycle: Int
-        public var dice1, dice2, aji, aji_plus, dq, sq, pq: Double
+        /// Scores on the evaluation set; null when the project has none.
+        public var dice1, dice2, aji, aji_plus, dq, sq, pq: Double?
         public var clicks: Int
         public var annotated_nuclei: Int
         public var clicks_per_nucleus: Double
         public var seconds: Double
 
-        public init(cycle: Int, dice1: Double, dice2: Double, aji: Double, aji_plus: Double, dq: Double, sq: Double, pq: Double,
-                    clicks: Int, annotated_nuclei: Int, seconds: Double) {
+        public init(cycle: Int, scores: CycleScores?, clicks: Int, annotated_nuclei: Int, seconds: Double) {
             self.cycle = cycle
-            self.dice1 = dice1
-            self.dice2 = dice2
-            self.aji = aji
-            self.aji_plus = aji_plus
-            self.dq = dq
-            self.sq = sq
-            self.pq = pq
+            dice1 = scores?.dice1
+            dice2 = scores?.dice2
+            aji = scores?.aji
+            aji_plus = scores?.ajiPlus
+            dq = scores?.dq
+            sq = scores?.sq
+            pq = scores?.pq
             self.clicks = clicks
             self.annotated_nuclei = annotated_nuclei
             self.clicks_per_nucleus = annotated_nuclei > 0 ? Double(clicks) / Double(annotated_nuclei) : 0
             self.seconds = seconds
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case cycle, dice1, dice2, aji, aji_plus, dq, sq, pq, clicks, annotated_nuclei, clicks_per_nucleus, seconds
+        }
+
+        /// Unscored cycles give null scores (not missing keys), so every row has the same keys.
+        public func encode(to encoder: any Encoder) throws {
+            var row = encoder.container(keyedBy: CodingKeys.self)
+            try row.encode(cycle, forKey: .cycle)
+            for (key, value) in [(CodingKeys.dice1, dice1), (.dice2, dice2), (.aji, aji), (.aji_plus, aji_plus),
+                                 (.dq, dq), (.sq, sq), (.pq, pq)] {
+                try row.encode(value, forKey: key)
+            }
+            try row.encode(clicks, forKey: .clicks)
+            try row.encode(annotated_nuclei, forKey: .annotated_nuclei)
+            try row.encode(clicks_per_nucleus, forKey: .clicks_per_nucleus)
+            try row.encode(seconds, forKey: .seconds)
         }
     }
 
@@ -41,8 +59,7 @@ public struct CycleReport: Sendable, Encodable {
 
     public init(project: ProjectStore) throws(ProjectError) {
         cycles = try project.cycles().map { record in
-            Row(cycle: record.number, dice1: record.dice1, dice2: record.dice2, aji: record.aji, aji_plus: record.ajiPlus,
-                dq: record.dq, sq: record.sq, pq: record.pq, clicks: record.clicks,
+            Row(cycle: record.number, scores: record.scores, clicks: record.clicks,
                 annotated_nuclei: record.annotatedNuclei, seconds: record.seconds)
         }
         var steps: [String: [String: Double]] = [:]
@@ -56,11 +73,15 @@ public struct CycleReport: Sendable, Encodable {
     public var table: String {
         var lines = ["cycle   dice1     aji    aji+      dq      sq      pq  clicks  nuclei  clicks/nucleus  minutes"]
         for row in cycles {
-            lines.append(String(format: "%5d  %6.4f  %6.4f  %6.4f  %6.4f  %6.4f  %6.4f  %6d  %6d  %14.2f  %7.1f",
-                                row.cycle, row.dice1, row.aji, row.aji_plus, row.dq, row.sq, row.pq, row.clicks,
+            let scores = [row.dice1, row.aji, row.aji_plus, row.dq, row.sq, row.pq]
+                .map { $0.map { String(format: "%6.4f", $0) } ?? "     —" }.joined(separator: "  ")
+            lines.append(String(format: "%5d  %@  %6d  %6d  %14.2f  %7.1f", row.cycle, scores, row.clicks,
                                 row.annotated_nuclei, row.clicks_per_nucleus, row.seconds / 60))
         }
-        if cycles.isEmpty { lines.append("no cycle has been evaluated yet") }
+        if cycles.isEmpty { lines.append("no cycle has been completed yet") }
+        if cycles.contains(where: { $0.dice1 == nil }) {
+            lines.append("— : no evaluation set, so the cycle was not scored (the models and annotations are there)")
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -68,13 +89,20 @@ public struct CycleReport: Sendable, Encodable {
     /// Figures 4.2–4.4), the table, and the given images (overlays of annotated crops and
     /// predictions), referenced relative to the page.
     public func html(title: String = "Annotation cycles", images: [(caption: String, path: String)] = []) -> String {
-        let metrics: [(String, KeyPath<Row, Double>)] = [("Dice", \.dice1), ("AJI", \.aji), ("AJI+", \.aji_plus),
-                                                          ("DQ", \.dq), ("SQ", \.sq), ("PQ", \.pq)]
+        let metrics: [(String, KeyPath<Row, Double?>)] = [("Dice", \.dice1), ("AJI", \.aji), ("AJI+", \.aji_plus),
+                                                           ("DQ", \.dq), ("SQ", \.sq), ("PQ", \.pq)]
         var body = "<h1>\(escape(title))</h1>\n<div class=\"plots\">\n"
-        for (name, key) in metrics { body += plot(name: name, values: cycles.map { ($0.cycle, $0[keyPath: key]) }) }
-        body += "</div>\n<h2>Per cycle</h2>\n<table><tr><th>cycle</th><th>Dice</th><th>AJI</th><th>AJI+</th><th>DQ</th><th>SQ</th><th>PQ</th><th>clicks</th><th>nuclei annotated</th><th>clicks/nucleus</th><th>minutes</th></tr>\n"
+        for (name, key) in metrics {
+            let values = cycles.compactMap { row in row[keyPath: key].map { (row.cycle, $0) } }
+            if !values.isEmpty { body += plot(name: name, values: values) }
+        }
+        body += "</div>\n"
+        if cycles.contains(where: { $0.dice1 == nil }) {
+            body += "<p>Cycles marked — ran without an evaluation set, so they have no scores.</p>\n"
+        }
+        body += "<h2>Per cycle</h2>\n<table><tr><th>cycle</th><th>Dice</th><th>AJI</th><th>AJI+</th><th>DQ</th><th>SQ</th><th>PQ</th><th>clicks</th><th>nuclei annotated</th><th>clicks/nucleus</th><th>minutes</th></tr>\n"
         for row in cycles {
-            let cells = [String(row.cycle)] + [row.dice1, row.aji, row.aji_plus, row.dq, row.sq, row.pq].map { String(format: "%.4f", $0) }
+            let cells = [String(row.cycle)] + [row.dice1, row.aji, row.aji_plus, row.dq, row.sq, row.pq].map { $0.map { String(format: "%.4f", $0) } ?? "—" }
                 + [String(row.clicks), String(row.annotated_nuclei), String(format: "%.2f", row.clicks_per_nucleus),
                    String(format: "%.1f", row.seconds / 60)]
             body += "<tr>" + cells.map { "<td>\($0)</td>" }.joined() + "</tr>\n"

@@ -26,7 +26,6 @@ public struct CycleRunner: Sendable {
         try plan.validate()
         var state = try resumeState()
         for cycle in 1...plan.cycles {
-            let cycleStart = ContinuousClock.now
             for step in CycleStep.steps(ofCycle: cycle) {
                 if let done = try stored(cycle: cycle, step: step) {
                     state = done
@@ -41,7 +40,6 @@ public struct CycleRunner: Sendable {
                 try record(StepRecord(cycle: cycle, name: step.rawValue, output: Self.encode(state), seconds: seconds))
                 progress(String(format: "cycle %d: %@ done in %.1f s", cycle, step.rawValue, seconds))
             }
-            _ = cycleStart
         }
         do {
             return try project.cycles()
@@ -75,12 +73,10 @@ public struct CycleRunner: Sendable {
             case .trainInteractive: return try await stages.trainInteractive(state, cycle: cycle, plan: plan)
             case .trainHoVerNet: return try await stages.trainHoVerNet(state, cycle: cycle, plan: plan)
             case .evaluate:
-                let evaluation = try await stages.evaluate(state, cycle: cycle, plan: plan)
+                let scores = try await stages.evaluate(state, cycle: cycle, plan: plan)
                 let seconds = try project.completedSteps().filter { $0.cycle == cycle }.reduce(0) { $0 + $1.seconds }
                 try project.recordCycle(CycleRecord(
-                    number: cycle, dice1: evaluation.dice1, dice2: evaluation.dice2, aji: evaluation.aji,
-                    ajiPlus: evaluation.ajiPlus, dq: evaluation.dq, sq: evaluation.sq, pq: evaluation.pq,
-                    clicks: state.clicks, annotatedNuclei: state.annotatedNuclei, seconds: seconds,
+                    number: cycle, scores: scores, clicks: state.clicks, annotatedNuclei: state.annotatedNuclei, seconds: seconds,
                     hovernetModelSHA256: state.hovernetModel ?? "", interactiveModelSHA256: state.interactiveModel ?? ""))
                 return state
             }

@@ -15,7 +15,8 @@ public protocol CycleStages: Sendable {
                   accept: @Sendable (AcceptedCrop) async throws -> Void) async throws -> CycleState
     func trainInteractive(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleState
     func trainHoVerNet(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleState
-    func evaluate(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleEvaluation
+    /// The cycle's HoVerNet model scored on the evaluation set; nil when the project has none.
+    func evaluate(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleScores?
 }
 
 /// One annotated crop as the annotator hands it over.

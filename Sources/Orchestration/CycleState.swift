@@ -45,21 +45,6 @@ public struct CropChoice: Codable, Sendable, Equatable, Hashable {
     }
 }
 
-/// Evaluation of one cycle on the evaluation set (image-wise means).
-public struct CycleEvaluation: Codable, Sendable, Equatable {
-    public var dice1, dice2, aji, ajiPlus, dq, sq, pq: Double
-
-    public init(dice1: Double, dice2: Double, aji: Double, ajiPlus: Double, dq: Double, sq: Double, pq: Double) {
-        self.dice1 = dice1
-        self.dice2 = dice2
-        self.aji = aji
-        self.ajiPlus = ajiPlus
-        self.dq = dq
-        self.sq = sq
-        self.pq = pq
-    }
-}
-
 /// A dataset or model a step produced, by content digest.
 public struct ProducedArtifact: Codable, Sendable, Equatable {
     public var sha256: String

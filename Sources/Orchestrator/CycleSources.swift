@@ -4,12 +4,14 @@ import Project
 
 /// The real images a project works on. The pool is a folder dataset whose label maps, if
 /// present, only the simulated annotator reads (to decide where to click); the
-/// evaluation set must have label maps, and is only ever scored against.
+/// evaluation set must have label maps, and is only ever scored against. A project
+/// without one (a lab's own unlabelled images, annotated by a person) runs every cycle
+/// but scores none.
 public struct CycleSources: Sendable, Codable, Equatable {
     public var pool: URL
-    public var evaluation: URL
+    public var evaluation: URL?
 
-    public init(pool: URL, evaluation: URL) {
+    public init(pool: URL, evaluation: URL?) {
         self.pool = pool
         self.evaluation = evaluation
     }
@@ -18,19 +20,21 @@ public struct CycleSources: Sendable, Codable, Equatable {
     /// after an hour of training; returns their images (every one decoded once).
     @discardableResult
     public func validate() throws(CycleSourceError) -> [ProjectImage] {
-        let poolSet: FolderDataset, evaluationSet: FolderDataset
+        var sets: [(FolderDataset, ImageRole)] = []
         do {
-            poolSet = try FolderDataset(root: pool, requireMasks: false)
+            sets.append((try FolderDataset(root: pool, requireMasks: false), .pool))
         } catch {
             throw .pool("\(pool.path): \(error)")
         }
-        do {
-            evaluationSet = try FolderDataset(root: evaluation, requireMasks: true)
-        } catch {
-            throw .evaluation("\(evaluation.path): \(error) (the evaluation set needs a label map per image)")
+        if let evaluation {
+            do {
+                sets.append((try FolderDataset(root: evaluation, requireMasks: true), .evaluation))
+            } catch {
+                throw .evaluation("\(evaluation.path): \(error) (the evaluation set needs a label map per image)")
+            }
         }
         var images: [ProjectImage] = []
-        for (set, role) in [(poolSet, ImageRole.pool), (evaluationSet, .evaluation)] {
+        for (set, role) in sets {
             for sample in set.samples {
                 do {
                     let image = try set.loadImage(sample)
@@ -48,7 +52,15 @@ public struct CycleSources: Sendable, Codable, Equatable {
     /// When one folder is both pool and evaluation set, splits it (every third image is
     /// for evaluation only) into `workspace`'s pool/ and eval/ folders of links.
     public static func splitting(_ folder: URL, into workspace: Workspace) throws -> CycleSources {
-        let dataset = try FolderDataset(root: folder, requireMasks: true)
+        let dataset: FolderDataset
+        do {
+            dataset = try FolderDataset(root: folder, requireMasks: true)
+        } catch {
+            throw CycleSourceError.evaluation("""
+                \(folder.path) cannot give an evaluation set (\(error)); give a labelled --eval folder, \
+                or --no-eval to run unscored
+                """)
+        }
         guard dataset.samples.count >= 2 else {
             throw CycleSourceError.pool("\(folder.path) has \(dataset.samples.count) image(s); give a separate --eval folder")
         }
@@ -81,5 +93,13 @@ public enum CycleSourceError: Error, Sendable, CustomStringConvertible {
         case let .pool(detail): "pool: \(detail)"
         case let .evaluation(detail): "evaluation set: \(detail)"
         }
+    }
+}
+
+extension CycleSources {
+    /// Whether `folder` holds a label map for every image (it can then be split into pool
+    /// and evaluation set, and guide the simulated annotator).
+    public static func isLabelled(_ folder: URL) -> Bool {
+        (try? FolderDataset(root: folder, requireMasks: true)) != nil
     }
 }

@@ -17,10 +17,10 @@ public enum ProjectExport {
         public var annotatedCrops: Int
         public var nuclei: Int
         public var clicks: Int
-        /// The cycle's scores on the project's evaluation set.
-        public var dice1: Double
-        public var aji: Double
-        public var pq: Double
+        /// The cycle's scores on the project's evaluation set (absent when it has none).
+        public var dice1: Double?
+        public var aji: Double?
+        public var pq: Double?
     }
 
     /// Exports `cycle` (default: the last evaluated one) into `output`: hovernet.safetensors,
@@ -71,7 +71,7 @@ public enum ProjectExport {
             interactiveModel: interactive.path, interactiveModelSHA256: record.interactiveModelSHA256,
             annotations: folder.path, annotatedCrops: annotations.count,
             nuclei: annotations.reduce(0) { $0 + $1.nucleusCount }, clicks: annotations.reduce(0) { $0 + $1.clickCount },
-            dice1: record.dice1, aji: record.aji, pq: record.pq)
+            dice1: record.scores?.dice1, aji: record.scores?.aji, pq: record.scores?.pq)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let summaryFile = output.appendingPathComponent("export.json")

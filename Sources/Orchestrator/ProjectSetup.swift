@@ -6,7 +6,8 @@ import Project
 /// pool and evaluation set when both are the same, and refuses to continue a project
 /// with other settings than it was started with.
 public enum ProjectSetup {
-    public static func prepare(project path: String, pool: URL, evaluation: URL, plan: CyclePlan,
+    /// `evaluation` nil: no evaluation set, the cycles run unscored.
+    public static func prepare(project path: String, pool: URL, evaluation: URL?, plan: CyclePlan,
                                fresh: Bool) throws -> (store: ProjectStore, settings: RunSettings) {
         let projectURL = URL(fileURLWithPath: path).standardizedFileURL
         let workspace = Workspace(projectFile: projectURL.path)
@@ -18,8 +19,10 @@ public enum ProjectSetup {
         try manager.createDirectory(at: projectURL.deletingLastPathComponent(), withIntermediateDirectories: true)
         try manager.createDirectory(at: workspace.root, withIntermediateDirectories: true)
         guard manager.fileExists(atPath: pool.path) else { throw CycleSourceError.pool("\(pool.path) does not exist") }
-        guard manager.fileExists(atPath: evaluation.path) else { throw CycleSourceError.evaluation("\(evaluation.path) does not exist") }
-        let poolFolder = pool.standardizedFileURL, evaluationFolder = evaluation.standardizedFileURL
+        if let evaluation, !manager.fileExists(atPath: evaluation.path) {
+            throw CycleSourceError.evaluation("\(evaluation.path) does not exist")
+        }
+        let poolFolder = pool.standardizedFileURL, evaluationFolder = evaluation?.standardizedFileURL
         let sources = poolFolder == evaluationFolder
             ? try CycleSources.splitting(poolFolder, into: workspace)
             : CycleSources(pool: poolFolder, evaluation: evaluationFolder)

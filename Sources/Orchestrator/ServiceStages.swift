@@ -4,6 +4,7 @@ import Datasets
 import Foundation
 import Imaging
 import Orchestration
+import Project
 import Randomness
 import Wire
 
@@ -306,10 +307,14 @@ public struct ServiceStages: CycleStages {
         return next
     }
 
-    public func evaluate(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleEvaluation {
+    public func evaluate(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleScores? {
         let digest = try require(state.hovernetModel, "HoVerNet model")
         let model = state.reference(digest, kind: "hovernet-model")
-        let dataset = try FolderDataset(root: sources.evaluation, requireMasks: true)
+        guard let evaluation = sources.evaluation else {
+            try await showPrediction(model: model, cycle: cycle)
+            return nil
+        }
+        let dataset = try FolderDataset(root: evaluation, requireMasks: true)
         var pairs: [(name: String, groundTruth: LabelMap, prediction: LabelMap)] = []
         for (index, sample) in dataset.samples.enumerated() {
             let pair = try dataset.load(sample)
@@ -328,8 +333,23 @@ public struct ServiceStages: CycleStages {
         }
         guard let mean = report.mean else { throw StageFailure(service: "metrics", what: "Evaluate", error: RPCError(.internal, "no image was scored")) }
         note(String(format: "evaluation: Dice %.4f  AJI %.4f  PQ %.4f on %d images", mean.dice1, mean.aji, mean.pq, pairs.count))
-        return CycleEvaluation(dice1: mean.dice1, dice2: mean.dice2, aji: mean.aji, ajiPlus: mean.ajiPlus,
-                               dq: mean.dq, sq: mean.sq, pq: mean.pq)
+        return CycleScores(dice1: mean.dice1, dice2: mean.dice2, aji: mean.aji, ajiPlus: mean.ajiPlus,
+                           dq: mean.dq, sq: mean.sq, pq: mean.pq)
+    }
+
+    /// Without an evaluation set a person judges the model by eye: its segmentation of the
+    /// first pool image, outlined, goes to the overlays (and the report).
+    private func showPrediction(model: Annotator_V1_ArtifactRef, cycle: Int) async throws {
+        let pool = try FolderDataset(root: sources.pool, requireMasks: false)
+        guard let sample = pool.samples.first else { return }
+        let image = try pool.loadImage(sample)
+        let result = try await retry.run(service: "hovernet", what: "Infer", note: note) {
+            try await HoVerNetClient(rpc: services.hovernet.next()).infer(image, name: sample.name, model: model)
+        }
+        let overlay = workspace.overlays.appendingPathComponent("cycle\(cycle)-prediction-\(sample.name).png")
+        try? ImageFiles.writeRGB(try Overlay.outlines(image, result.labels), to: overlay)
+        let nuclei = result.labels.areas().dropFirst().filter { $0 > 0 }.count
+        note("evaluation: no evaluation set, cycle not scored; \(nuclei) nuclei found in pool image \(sample.name) → \(overlay.path)")
     }
 
     // MARK: Helpers

@@ -46,9 +46,7 @@ public final class OrchestratorService: Sendable {
 
     func startRun(_ request: Annotator_V1_OrchestratorRunRequest) throws(RPCError) -> Annotator_V1_JobStatus {
         guard !request.project.isEmpty else { throw .invalidArgument("project: give the project file's path") }
-        guard !request.pool.isEmpty, !request.evaluation.isEmpty else {
-            throw .invalidArgument("pool, evaluation: give both folders")
-        }
+        guard !request.pool.isEmpty else { throw .invalidArgument("pool: give the folder of real images") }
         var plan = CyclePlan()
         if !request.planJson.isEmpty {
             do {
@@ -61,7 +59,7 @@ public final class OrchestratorService: Sendable {
         let prepared: (store: ProjectStore, settings: RunSettings)
         do {
             prepared = try ProjectSetup.prepare(project: request.project, pool: URL(fileURLWithPath: request.pool),
-                                                evaluation: URL(fileURLWithPath: request.evaluation), plan: plan,
+                                                evaluation: request.evaluation.isEmpty ? nil : URL(fileURLWithPath: request.evaluation), plan: plan,
                                                 fresh: request.fresh)
         } catch let error as ProjectError {
             if case .conflict = error { throw .failedPrecondition("\(error)") }
@@ -95,8 +93,11 @@ public final class OrchestratorService: Sendable {
             if job.isCancelled { throw JobCancelled() }
             var metrics: [String: Double] = [:]
             if let last = records.last {
-                metrics = ["cycle": Double(last.number), "dice1": last.dice1, "aji": last.aji, "aji_plus": last.ajiPlus,
-                           "dq": last.dq, "sq": last.sq, "pq": last.pq, "clicks": Double(last.clicks)]
+                metrics = ["cycle": Double(last.number), "clicks": Double(last.clicks)]
+                if let scores = last.scores {
+                    metrics.merge(["dice1": scores.dice1, "aji": scores.aji, "aji_plus": scores.ajiPlus,
+                                   "dq": scores.dq, "sq": scores.sq, "pq": scores.pq]) { $1 }
+                }
             }
             return JobOutcome(message: "\(records.count) cycle(s) done", metrics: metrics)
         }
@@ -108,19 +109,22 @@ public final class OrchestratorService: Sendable {
         do {
             let store = try ProjectStore(path: request.project)
             var response = Annotator_V1_OrchestratorStatusResponse()
-            response.cycles = try CycleReport(project: store).cycles.map { row in
+            response.cycles = try store.cycles().map { record in
                 var message = Annotator_V1_CycleRow()
-                message.cycle = UInt32(row.cycle)
-                message.dice1 = row.dice1
-                message.dice2 = row.dice2
-                message.aji = row.aji
-                message.ajiPlus = row.aji_plus
-                message.dq = row.dq
-                message.sq = row.sq
-                message.pq = row.pq
-                message.clicks = UInt32(row.clicks)
-                message.annotatedNuclei = UInt32(row.annotated_nuclei)
-                message.seconds = row.seconds
+                message.cycle = UInt32(record.number)
+                if let scores = record.scores {
+                    message.scored = true
+                    message.dice1 = scores.dice1
+                    message.dice2 = scores.dice2
+                    message.aji = scores.aji
+                    message.ajiPlus = scores.ajiPlus
+                    message.dq = scores.dq
+                    message.sq = scores.sq
+                    message.pq = scores.pq
+                }
+                message.clicks = UInt32(record.clicks)
+                message.annotatedNuclei = UInt32(record.annotatedNuclei)
+                message.seconds = record.seconds
                 return message
             }
             if let last = try store.completedSteps().last {

@@ -87,8 +87,29 @@ public final class ProjectStore: Sendable {
                 table.column("value", .text).notNull()
             }
         }
+        migrator.registerMigration("v3-unscored-cycles") { db in
+            // A project without an evaluation set completes cycles with no scores. SQLite
+            // cannot drop NOT NULL from a column, so the table is rebuilt with its rows.
+            try db.create(table: "cycle_v3") { table in
+                table.primaryKey("number", .integer)
+                for column in scoreColumns { table.column(column, .double) }
+                table.column("seconds", .double).notNull()
+                table.column("clicks", .integer).notNull()
+                table.column("annotatedNuclei", .integer).notNull()
+                table.column("hovernetModelSHA256", .text).notNull()
+                table.column("interactiveModelSHA256", .text).notNull()
+                table.column("completedAt", .datetime).notNull()
+            }
+            let columns = (["number"] + scoreColumns + ["seconds", "clicks", "annotatedNuclei", "hovernetModelSHA256",
+                                                         "interactiveModelSHA256", "completedAt"]).joined(separator: ", ")
+            try db.execute(sql: "INSERT INTO cycle_v3 (\(columns)) SELECT \(columns) FROM cycle")
+            try db.drop(table: "cycle")
+            try db.rename(table: "cycle_v3", to: "cycle")
+        }
         return migrator
     }
+
+    private static let scoreColumns = ["dice1", "dice2", "aji", "ajiPlus", "dq", "sq", "pq"]
 
     private func write<T>(_ body: (Database) throws -> T) throws(ProjectError) -> T {
         do {

@@ -124,28 +124,11 @@ public struct AnnotationRecord: Codable, Sendable, Equatable, FetchableRecord, M
     }
 }
 
-/// The evaluation of one cycle, with its effort.
-public struct CycleRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "cycle"
-    public var number: Int
-    public var dice1: Double
-    public var dice2: Double
-    public var aji: Double
-    public var ajiPlus: Double
-    public var dq: Double
-    public var sq: Double
-    public var pq: Double
-    public var clicks: Int
-    public var annotatedNuclei: Int
-    public var seconds: Double
-    public var hovernetModelSHA256: String
-    public var interactiveModelSHA256: String
-    public var completedAt: Date
+/// The scores of a cycle's HoVerNet model on the evaluation set (image-wise means).
+public struct CycleScores: Codable, Sendable, Equatable {
+    public var dice1, dice2, aji, ajiPlus, dq, sq, pq: Double
 
-    public init(number: Int, dice1: Double, dice2: Double, aji: Double, ajiPlus: Double, dq: Double, sq: Double,
-                pq: Double, clicks: Int, annotatedNuclei: Int, seconds: Double, hovernetModelSHA256: String,
-                interactiveModelSHA256: String, completedAt: Date = Date()) {
-        self.number = number
+    public init(dice1: Double, dice2: Double, aji: Double, ajiPlus: Double, dq: Double, sq: Double, pq: Double) {
         self.dice1 = dice1
         self.dice2 = dice2
         self.aji = aji
@@ -153,11 +136,74 @@ public struct CycleRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
         self.dq = dq
         self.sq = sq
         self.pq = pq
+    }
+}
+
+/// One completed cycle: its scores (none when the project has no evaluation set) and the
+/// effort so far.
+public struct CycleRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "cycle"
+    public var number: Int
+    public var scores: CycleScores?
+    public var clicks: Int
+    public var annotatedNuclei: Int
+    public var seconds: Double
+    public var hovernetModelSHA256: String
+    public var interactiveModelSHA256: String
+    public var completedAt: Date
+
+    public init(number: Int, scores: CycleScores?, clicks: Int, annotatedNuclei: Int, seconds: Double,
+                hovernetModelSHA256: String, interactiveModelSHA256: String, completedAt: Date = Date()) {
+        self.number = number
+        self.scores = scores
         self.clicks = clicks
         self.annotatedNuclei = annotatedNuclei
         self.seconds = seconds
         self.hovernetModelSHA256 = hovernetModelSHA256
         self.interactiveModelSHA256 = interactiveModelSHA256
         self.completedAt = completedAt
+    }
+
+    // The scores are columns of their own (NULL when unscored), not one encoded value.
+    private enum CodingKeys: String, CodingKey {
+        case number, dice1, dice2, aji, ajiPlus, dq, sq, pq, clicks, annotatedNuclei, seconds
+        case hovernetModelSHA256, interactiveModelSHA256, completedAt
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let row = try decoder.container(keyedBy: CodingKeys.self)
+        number = try row.decode(Int.self, forKey: .number)
+        if let dice1 = try row.decodeIfPresent(Double.self, forKey: .dice1) {
+            scores = CycleScores(dice1: dice1, dice2: try row.decode(Double.self, forKey: .dice2),
+                                 aji: try row.decode(Double.self, forKey: .aji), ajiPlus: try row.decode(Double.self, forKey: .ajiPlus),
+                                 dq: try row.decode(Double.self, forKey: .dq), sq: try row.decode(Double.self, forKey: .sq),
+                                 pq: try row.decode(Double.self, forKey: .pq))
+        } else {
+            scores = nil
+        }
+        clicks = try row.decode(Int.self, forKey: .clicks)
+        annotatedNuclei = try row.decode(Int.self, forKey: .annotatedNuclei)
+        seconds = try row.decode(Double.self, forKey: .seconds)
+        hovernetModelSHA256 = try row.decode(String.self, forKey: .hovernetModelSHA256)
+        interactiveModelSHA256 = try row.decode(String.self, forKey: .interactiveModelSHA256)
+        completedAt = try row.decode(Date.self, forKey: .completedAt)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var row = encoder.container(keyedBy: CodingKeys.self)
+        try row.encode(number, forKey: .number)
+        try row.encode(scores?.dice1, forKey: .dice1)
+        try row.encode(scores?.dice2, forKey: .dice2)
+        try row.encode(scores?.aji, forKey: .aji)
+        try row.encode(scores?.ajiPlus, forKey: .ajiPlus)
+        try row.encode(scores?.dq, forKey: .dq)
+        try row.encode(scores?.sq, forKey: .sq)
+        try row.encode(scores?.pq, forKey: .pq)
+        try row.encode(clicks, forKey: .clicks)
+        try row.encode(annotatedNuclei, forKey: .annotatedNuclei)
+        try row.encode(seconds, forKey: .seconds)
+        try row.encode(hovernetModelSHA256, forKey: .hovernetModelSHA256)
+        try row.encode(interactiveModelSHA256, forKey: .interactiveModelSHA256)
+        try row.encode(completedAt, forKey: .completedAt)
     }
 }

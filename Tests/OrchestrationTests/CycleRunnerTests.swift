@@ -11,6 +11,12 @@ final class FakeStages: CycleStages {
     let failOnce = Mutex<String?>(nil)
     /// Accept the first crop, then fail (a kill in the middle of annotation).
     let failAfterFirstAccept = Mutex<Bool>(false)
+    /// A project without an evaluation set: cycles come back unscored.
+    let scored: Bool
+
+    init(scored: Bool = true) {
+        self.scored = scored
+    }
 
     private func note(_ name: String) throws {
         calls.withLock { $0.append(name) }
@@ -81,10 +87,11 @@ final class FakeStages: CycleStages {
         return next
     }
 
-    func evaluate(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleEvaluation {
+    func evaluate(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleScores? {
         try note("evaluate \(cycle)")
+        guard scored else { return nil }
         let value = 0.5 + 0.05 * Double(cycle)
-        return CycleEvaluation(dice1: value, dice2: value, aji: value, ajiPlus: value, dq: value, sq: value, pq: value)
+        return CycleScores(dice1: value, dice2: value, aji: value, ajiPlus: value, dq: value, sq: value, pq: value)
     }
 }
 
@@ -216,5 +223,25 @@ final class CycleReportTests: XCTestCase {
         XCTAssertEqual(html.components(separatedBy: "<svg").count - 1, 6)
         XCTAssertTrue(html.contains("crop &lt;1&gt;"))
         XCTAssertTrue(report.table.contains("    2  0.6000"))
+    }
+
+    func testUnscoredCyclesKeepEveryKeyAsNullAndMarkTheTable() async throws {
+        let project = try ProjectStore(path: TestPaths.temporaryDirectory("report").appendingPathComponent("p.sqlite").path)
+        var plan = CyclePlan()
+        plan.cycles = 2
+        try await CycleRunner(plan: plan, project: project, stages: FakeStages(scored: false)).run()
+        let report = try CycleReport(project: project)
+        XCTAssertEqual(report.cycles.map(\.cycle), [1, 2])
+        XCTAssertEqual(report.cycles[1].annotated_nuclei, 10, "the effort is counted as in a scored project")
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any]
+        let rows = try XCTUnwrap(json?["cycles"] as? [[String: Any]])
+        for key in ["dice1", "dice2", "aji", "aji_plus", "dq", "sq", "pq"] {
+            XCTAssertTrue(rows[1][key] is NSNull, "\(key) is null, not missing")
+        }
+        XCTAssertTrue(report.table.contains("    2       —"), report.table)
+        XCTAssertTrue(report.table.contains("no evaluation set"))
+        let html = report.html()
+        XCTAssertFalse(html.contains("<svg"), "nothing to plot")
+        XCTAssertTrue(html.contains("<td>—</td>"))
     }
 }

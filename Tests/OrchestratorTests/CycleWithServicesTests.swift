@@ -134,7 +134,8 @@ final class CycleWithServicesTests: LiveServicesTestCase {
         XCTAssertLessThanOrEqual(annotations.first?.clickCount ?? .max, 2 * max(1, annotations.first?.nucleusCount ?? 0) + 40,
                                  "clicks stay within the budget per ground-truth nucleus")
         for record in records {
-            XCTAssertTrue((0...1).contains(record.dice1) && (0...1).contains(record.aji) && (0...1).contains(record.pq))
+            let scores = try XCTUnwrap(record.scores, "cycle \(record.number) has an evaluation set, so it is scored")
+            XCTAssertTrue((0...1).contains(scores.dice1) && (0...1).contains(scores.aji) && (0...1).contains(scores.pq))
         }
 
         // Every dataset and model is recorded by digest, with what made it.
@@ -170,6 +171,39 @@ final class CycleWithServicesTests: LiveServicesTestCase {
         XCTAssertFalse(same, "the annotated crop must be the interactive model's prediction, not the ground truth")
     }
 
+    /// A lab's own images: no label map anywhere, so no evaluation set and a person (here a
+    /// script) annotating. Both cycles complete unscored; the person's nuclei are kept and
+    /// each cycle's prediction is drawn for the person to judge.
+    func testALabFolderWithoutLabelMapsRunsUnscoredCyclesAnnotatedByAPerson() async throws {
+        root = TestPaths.temporaryDirectory("cycle-unlabelled")
+        let sample = try FolderDataset(root: TestPaths.repository.appendingPathComponent("Samples/monuseg-mini"))
+        let pool = root.appendingPathComponent("pool")
+        for entry in sample.samples.prefix(4) {
+            try ImageFiles.writeRGB(try sample.loadImage(entry), to: pool.appendingPathComponent("images/\(entry.name).png"))
+        }
+        let sources = CycleSources(pool: pool, evaluation: nil)
+        XCTAssertEqual(try sources.validate().count, 4)
+        let workspace = Workspace(root: root.appendingPathComponent("project.files"))
+        let services = try startCycleServices(artifactRoot: workspace.artifacts)
+        defer { services.close() }
+        let project = try ProjectStore(path: root.appendingPathComponent("project.sqlite").path)
+        var stages = ServiceStages(services: services, sources: sources, workspace: workspace)
+        stages.pollInterval = .milliseconds(100)
+        let script = Lines(["p 30,30 90,90", "done"])
+        stages.person = PersonAtTerminal(name: "lab", overlayPath: root.appendingPathComponent("current.png").path) { client, model in
+            PersonAnnotator(client: client, model: model, readLine: { script.next() }, show: { _, _ in })
+        }
+
+        let records = try await CycleRunner(plan: try Self.tinyPlan(), project: project, stages: stages).run()
+        XCTAssertEqual(records.map(\.number), [1, 2])
+        XCTAssertEqual(records.map(\.scores), [nil, nil])
+        let annotation = try XCTUnwrap(try project.annotations().first)
+        XCTAssertEqual(annotation.annotator, "person:lab")
+        XCTAssertEqual(annotation.clickCount, 2)
+        let overlays = try FileManager.default.contentsOfDirectory(atPath: workspace.overlays.path)
+        XCTAssertTrue(overlays.contains { $0.hasPrefix("cycle2-prediction-") }, "\(overlays)")
+    }
+
     private func labelMapsUnder(_ folder: URL) throws -> [URL] {
         let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)
         var found: [URL] = []
@@ -203,7 +237,7 @@ private struct KilledAfterAccept: CycleStages {
     func trainHoVerNet(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleState {
         try await stages.trainHoVerNet(state, cycle: cycle, plan: plan)
     }
-    func evaluate(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleEvaluation {
+    func evaluate(_ state: CycleState, cycle: Int, plan: CyclePlan) async throws -> CycleScores? {
         try await stages.evaluate(state, cycle: cycle, plan: plan)
     }
 }

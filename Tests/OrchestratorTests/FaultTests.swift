@@ -82,6 +82,24 @@ final class CycleSourcesTests: XCTestCase {
         }
     }
 
+    func testWithoutAnEvaluationSetThePoolNeedsNoLabelMaps() throws {
+        let root = TestPaths.temporaryDirectory("sources")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let pool = try dataset(root.appendingPathComponent("pool"), masks: false)
+        XCTAssertEqual(try CycleSources(pool: pool, evaluation: nil).validate().map(\.role), [.pool])
+        XCTAssertFalse(CycleSources.isLabelled(pool))
+        XCTAssertTrue(CycleSources.isLabelled(try dataset(root.appendingPathComponent("eval"), masks: true)))
+    }
+
+    func testSplittingAFolderWithoutLabelMapsSaysWhatToDo() throws {
+        let root = TestPaths.temporaryDirectory("sources")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let pool = try dataset(root.appendingPathComponent("pool"), masks: false)
+        XCTAssertThrowsError(try CycleSources.splitting(pool, into: Workspace(root: root.appendingPathComponent("w")))) { error in
+            XCTAssertTrue("\(error)".contains("--no-eval"), "\(error)")
+        }
+    }
+
     func testOneFolderIsSplitIntoPoolAndEvaluation() throws {
         let root = TestPaths.temporaryDirectory("sources")
         defer { try? FileManager.default.removeItem(at: root) }
@@ -89,7 +107,7 @@ final class CycleSourcesTests: XCTestCase {
                                                  into: Workspace(root: root))
         try sources.validate()
         let pool = try FileManager.default.contentsOfDirectory(atPath: sources.pool.appendingPathComponent("images").path)
-        let evaluation = try FileManager.default.contentsOfDirectory(atPath: sources.evaluation.appendingPathComponent("images").path)
+        let evaluation = try FileManager.default.contentsOfDirectory(atPath: try XCTUnwrap(sources.evaluation).appendingPathComponent("images").path)
         XCTAssertEqual(pool.count, 4)
         XCTAssertEqual(evaluation.count, 2)
         XCTAssertTrue(Set(pool).isDisjoint(with: evaluation))

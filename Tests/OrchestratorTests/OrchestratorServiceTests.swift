@@ -27,7 +27,7 @@ final class OrchestratorServiceTests: LiveServicesTestCase {
         var request = Annotator_V1_OrchestratorRunRequest()
         request.project = root.appendingPathComponent("p.sqlite").path
         request.pool = sources.pool.path
-        request.evaluation = sources.evaluation.path
+        request.evaluation = try XCTUnwrap(sources.evaluation).path
         request.planJson = String(decoding: try JSONEncoder().encode(plan), as: UTF8.self)
         let started = try await client.run(request)
         let ended = try await client.jobs.wait(started.jobID, every: .milliseconds(100))
@@ -35,6 +35,8 @@ final class OrchestratorServiceTests: LiveServicesTestCase {
         XCTAssertEqual(ended.metrics["cycle"], 1)
         let status = try await client.status(project: request.project)
         XCTAssertEqual(status.cycles.map(\.cycle), [1])
+        XCTAssertEqual(status.cycles.map(\.scored), [true])
+        XCTAssertNotNil(ended.metrics["dice1"])
         XCTAssertEqual(status.lastStep, "evaluate")
         let project = try ProjectStore(path: request.project)
         XCTAssertEqual(try project.images(role: .pool).count, 4)

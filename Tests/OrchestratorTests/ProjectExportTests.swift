@@ -32,7 +32,7 @@ final class ProjectExportTests: XCTestCase {
             clicks: "[]", clickCount: 20, seconds: 3, modelSHA256: try sha("interactive-1"), annotator: "simulated"))
         for cycle in 1...2 {
             try store.recordCycle(CycleRecord(
-                number: cycle, dice1: 0.7 + Double(cycle) / 100, dice2: 0, aji: 0.5, ajiPlus: 0.5, dq: 0, sq: 0, pq: 0.4,
+                number: cycle, scores: CycleScores(dice1: 0.7 + Double(cycle) / 100, dice2: 0, aji: 0.5, ajiPlus: 0.5, dq: 0, sq: 0, pq: 0.4),
                 clicks: cycle == 2 ? 20 : 0, annotatedNuclei: cycle == 2 ? 12 : 0, seconds: 60,
                 hovernetModelSHA256: try sha("hovernet-\(cycle)"), interactiveModelSHA256: try sha("interactive-\(cycle)")))
         }
@@ -46,7 +46,7 @@ final class ProjectExportTests: XCTestCase {
         let out = root.appendingPathComponent("out")
         let summary = try ProjectExport.export(store, to: out)
         XCTAssertEqual(summary.cycle, 2)
-        XCTAssertEqual(summary.dice1, 0.72, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(summary.dice1), 0.72, accuracy: 1e-12)
         XCTAssertEqual(summary.annotatedCrops, 1)
         XCTAssertEqual(summary.nuclei, 12)
         XCTAssertEqual(summary.clicks, 20)

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Project
 import TestSupport
 import XCTest
@@ -11,6 +12,8 @@ final class ProjectStoreTests: XCTestCase {
                          modelSHA256: String(repeating: "c", count: 64), annotator: "simulated")
     }
 
+    static let scores = CycleScores(dice1: 0.8, dice2: 0.7, aji: 0.6, ajiPlus: 0.61, dq: 0.7, sq: 0.78, pq: 0.55)
+
     func testStateSurvivesReopeningTheFile() throws {
         let path = TestPaths.temporaryDirectory("project").appendingPathComponent("project.sqlite").path
         do {
@@ -19,16 +22,21 @@ final class ProjectStoreTests: XCTestCase {
             try store.completeStep(StepRecord(cycle: 1, name: "synthesis", output: #"{"dataset":"x"}"#, seconds: 3))
             let stored = try store.recordAnnotation(annotation(cycle: 2, x: 0))
             XCTAssertNotNil(stored.id)
-            try store.recordCycle(CycleRecord(number: 1, dice1: 0.8, dice2: 0.7, aji: 0.6, ajiPlus: 0.61, dq: 0.7,
-                                              sq: 0.78, pq: 0.55, clicks: 0, annotatedNuclei: 0, seconds: 100,
+            try store.recordCycle(CycleRecord(number: 1, scores: Self.scores, clicks: 0, annotatedNuclei: 0, seconds: 100,
                                               hovernetModelSHA256: "h", interactiveModelSHA256: "i"))
+            try store.recordCycle(CycleRecord(number: 2, scores: nil, clicks: 50, annotatedNuclei: 42, seconds: 90,
+                                              hovernetModelSHA256: "h2", interactiveModelSHA256: "i2"))
         }
         let reopened = try ProjectStore(path: path)
         XCTAssertEqual(try reopened.images(role: .pool).map(\.name), ["a"])
         XCTAssertEqual(try reopened.completedStep(cycle: 1, name: "synthesis")?.output, #"{"dataset":"x"}"#)
         XCTAssertNil(try reopened.completedStep(cycle: 1, name: "refinement"))
         XCTAssertEqual(try reopened.annotations().count, 1)
-        XCTAssertEqual(try reopened.cycles().first?.pq, 0.55)
+        let cycles = try reopened.cycles()
+        XCTAssertEqual(cycles.map(\.number), [1, 2])
+        XCTAssertEqual(cycles.first?.scores, Self.scores)
+        XCTAssertNil(cycles.last?.scores, "a cycle without an evaluation set stays unscored")
+        XCTAssertEqual(cycles.last?.annotatedNuclei, 42)
     }
 
     func testAcceptingTheSameCropTwiceStoresOneAnnotation() throws {
@@ -48,9 +56,8 @@ final class ProjectStoreTests: XCTestCase {
         let source = try ProjectStore(path: folder.appendingPathComponent("a.sqlite").path)
         for cycle in 1...3 {
             try source.completeStep(StepRecord(cycle: cycle, name: "evaluate", output: "{\"c\":\(cycle)}", seconds: 1))
-            try source.recordCycle(CycleRecord(number: cycle, dice1: 0.5, dice2: 0.5, aji: 0.4, ajiPlus: 0.4, dq: 0.5, sq: 0.7,
-                                               pq: 0.35, clicks: 0, annotatedNuclei: 0, seconds: 1, hovernetModelSHA256: "h",
-                                               interactiveModelSHA256: "i"))
+            try source.recordCycle(CycleRecord(number: cycle, scores: Self.scores, clicks: 0, annotatedNuclei: 0, seconds: 1,
+                                               hovernetModelSHA256: "h", interactiveModelSHA256: "i"))
             if cycle > 1 { try source.recordAnnotation(annotation(cycle: cycle, x: cycle)) }
         }
         let target = try ProjectStore(path: folder.appendingPathComponent("b.sqlite").path)
@@ -75,5 +82,32 @@ final class ProjectStoreTests: XCTestCase {
         XCTAssertThrowsError(try ProjectStore(path: "/nonexistent-folder/p.sqlite")) { error in
             XCTAssertTrue("\(error)".contains("/nonexistent-folder/p.sqlite"), "\(error)")
         }
+    }
+
+    /// A project file written before cycles could be unscored (every score NOT NULL) opens,
+    /// keeps its cycles, and then takes an unscored one.
+    func testAProjectFromBeforeUnscoredCyclesKeepsItsCycles() throws {
+        let path = TestPaths.temporaryDirectory("project-v2").appendingPathComponent("old.sqlite").path
+        let old = try DatabaseQueue(path: path)
+        try old.write { db in
+            try db.execute(sql: """
+                CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                INSERT INTO grdb_migrations VALUES ('v1'), ('v2-settings');
+                CREATE TABLE cycle (number INTEGER PRIMARY KEY, dice1 DOUBLE NOT NULL, dice2 DOUBLE NOT NULL,
+                    aji DOUBLE NOT NULL, ajiPlus DOUBLE NOT NULL, dq DOUBLE NOT NULL, sq DOUBLE NOT NULL, pq DOUBLE NOT NULL,
+                    seconds DOUBLE NOT NULL, clicks INTEGER NOT NULL, annotatedNuclei INTEGER NOT NULL,
+                    hovernetModelSHA256 TEXT NOT NULL, interactiveModelSHA256 TEXT NOT NULL, completedAt DATETIME NOT NULL);
+                INSERT INTO cycle VALUES (1, 0.8, 0.7, 0.6, 0.61, 0.7, 0.78, 0.55, 100, 0, 0, 'h', 'i', '2026-11-20 10:00:00.000');
+                """)
+        }
+        try old.close()
+        let store = try ProjectStore(path: path)
+        let kept = try store.cycles()
+        XCTAssertEqual(kept.map(\.number), [1])
+        XCTAssertEqual(kept.first?.scores, Self.scores)
+        XCTAssertEqual(kept.first?.hovernetModelSHA256, "h")
+        try store.recordCycle(CycleRecord(number: 2, scores: nil, clicks: 3, annotatedNuclei: 2, seconds: 5,
+                                          hovernetModelSHA256: "h2", interactiveModelSHA256: "i2"))
+        XCTAssertEqual(try store.cycles().map(\.scores), [Self.scores, nil])
     }
 }

@@ -35,6 +35,7 @@ public nonisolated struct Annotator_V1_OrchestratorRunRequest: Sendable {
   public var project: String = String()
 
   /// Pool of real images and evaluation set (folder datasets readable by every service).
+  /// An empty evaluation runs the cycles without one: nothing is scored.
   public var pool: String = String()
 
   public var evaluation: String = String()
@@ -89,6 +90,9 @@ public nonisolated struct Annotator_V1_CycleRow: Sendable {
   public var seconds: Double = 0
 
   public var dice2: Double = 0
+
+  /// False when the project has no evaluation set: the scores above are then 0 and mean nothing.
+  public var scored: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -203,7 +207,7 @@ nonisolated extension Annotator_V1_OrchestratorStatusRequest: SwiftProtobuf.Mess
 
 nonisolated extension Annotator_V1_CycleRow: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CycleRow"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cycle\0\u{1}dice1\0\u{1}aji\0\u{3}aji_plus\0\u{1}dq\0\u{1}sq\0\u{1}pq\0\u{1}clicks\0\u{3}annotated_nuclei\0\u{1}seconds\0\u{1}dice2\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cycle\0\u{1}dice1\0\u{1}aji\0\u{3}aji_plus\0\u{1}dq\0\u{1}sq\0\u{1}pq\0\u{1}clicks\0\u{3}annotated_nuclei\0\u{1}seconds\0\u{1}dice2\0\u{1}scored\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -222,6 +226,7 @@ nonisolated extension Annotator_V1_CycleRow: SwiftProtobuf.Message, SwiftProtobu
       case 9: try { try decoder.decodeSingularUInt32Field(value: &self.annotatedNuclei) }()
       case 10: try { try decoder.decodeSingularDoubleField(value: &self.seconds) }()
       case 11: try { try decoder.decodeSingularDoubleField(value: &self.dice2) }()
+      case 12: try { try decoder.decodeSingularBoolField(value: &self.scored) }()
       default: break
       }
     }
@@ -261,6 +266,9 @@ nonisolated extension Annotator_V1_CycleRow: SwiftProtobuf.Message, SwiftProtobu
     if self.dice2.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.dice2, fieldNumber: 11)
     }
+    if self.scored != false {
+      try visitor.visitSingularBoolField(value: self.scored, fieldNumber: 12)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -276,6 +284,7 @@ nonisolated extension Annotator_V1_CycleRow: SwiftProtobuf.Message, SwiftProtobu
     if lhs.annotatedNuclei != rhs.annotatedNuclei {return false}
     if lhs.seconds != rhs.seconds {return false}
     if lhs.dice2 != rhs.dice2 {return false}
+    if lhs.scored != rhs.scored {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -315,7 +315,7 @@ const ProtobufCMessageDescriptor annotator__v1__orchestrator_status_request__des
   (ProtobufCMessageInit) annotator__v1__orchestrator_status_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor annotator__v1__cycle_row__field_descriptors[11] =
+static const ProtobufCFieldDescriptor annotator__v1__cycle_row__field_descriptors[12] =
 {
   {
     "cycle",
@@ -449,6 +449,18 @@ static const ProtobufCFieldDescriptor annotator__v1__cycle_row__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "scored",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__CycleRow, scored),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned annotator__v1__cycle_row__field_indices_by_name[] = {
   2,   /* field[2] = aji */
@@ -460,13 +472,14 @@ static const unsigned annotator__v1__cycle_row__field_indices_by_name[] = {
   10,   /* field[10] = dice2 */
   4,   /* field[4] = dq */
   6,   /* field[6] = pq */
+  11,   /* field[11] = scored */
   9,   /* field[9] = seconds */
   5,   /* field[5] = sq */
 };
 static const ProtobufCIntRange annotator__v1__cycle_row__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor annotator__v1__cycle_row__descriptor =
 {
@@ -476,7 +489,7 @@ const ProtobufCMessageDescriptor annotator__v1__cycle_row__descriptor =
   "Annotator__V1__CycleRow",
   "annotator.v1",
   sizeof(Annotator__V1__CycleRow),
-  11,
+  12,
   annotator__v1__cycle_row__field_descriptors,
   annotator__v1__cycle_row__field_indices_by_name,
   1,  annotator__v1__cycle_row__number_ranges,

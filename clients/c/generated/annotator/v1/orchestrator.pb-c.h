@@ -40,6 +40,7 @@ struct  Annotator__V1__OrchestratorRunRequest
   char *project;
   /*
    * Pool of real images and evaluation set (folder datasets readable by every service).
+   * An empty evaluation runs the cycles without one: nothing is scored.
    */
   char *pool;
   char *evaluation;
@@ -84,10 +85,14 @@ struct  Annotator__V1__CycleRow
   uint32_t annotated_nuclei;
   double seconds;
   double dice2;
+  /*
+   * False when the project has no evaluation set: the scores above are then 0 and mean nothing.
+   */
+  protobuf_c_boolean scored;
 };
 #define ANNOTATOR__V1__CYCLE_ROW__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&annotator__v1__cycle_row__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 struct  Annotator__V1__OrchestratorStatusResponse
