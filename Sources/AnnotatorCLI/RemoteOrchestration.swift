@@ -42,7 +42,8 @@ enum RemoteOrchestration {
             CycleReport.Row(cycle: Int($0.cycle),
                             scores: $0.scored ? CycleScores(dice1: $0.dice1, dice2: $0.dice2, aji: $0.aji, ajiPlus: $0.ajiPlus,
                                                             dq: $0.dq, sq: $0.sq, pq: $0.pq) : nil,
-                            clicks: Int($0.clicks), annotated_nuclei: Int($0.annotatedNuclei), seconds: $0.seconds)
+                            clicks: Int($0.clicks), annotated_nuclei: Int($0.annotatedNuclei), seconds: $0.seconds,
+                            proposal: $0.proposalScored ? ($0.proposalDice, $0.proposalAji) : nil)
         })
         if json {
             try JSONOutput.print(report)

@@ -12,8 +12,12 @@ public struct CycleReport: Sendable, Encodable {
         public var annotated_nuclei: Int
         public var clicks_per_nucleus: Double
         public var seconds: Double
+        /// Mean agreement of this cycle's accepted crops with HoVerNet's proposals for them
+        /// (the previous cycle's model, on crops it had not seen); null without annotations.
+        public var proposal_dice, proposal_aji: Double?
 
-        public init(cycle: Int, scores: CycleScores?, clicks: Int, annotated_nuclei: Int, seconds: Double) {
+        public init(cycle: Int, scores: CycleScores?, clicks: Int, annotated_nuclei: Int, seconds: Double,
+                    proposal: (dice: Double, aji: Double)? = nil) {
             self.cycle = cycle
             dice1 = scores?.dice1
             dice2 = scores?.dice2
@@ -26,10 +30,13 @@ public struct CycleReport: Sendable, Encodable {
             self.annotated_nuclei = annotated_nuclei
             self.clicks_per_nucleus = annotated_nuclei > 0 ? Double(clicks) / Double(annotated_nuclei) : 0
             self.seconds = seconds
+            proposal_dice = proposal?.dice
+            proposal_aji = proposal?.aji
         }
 
         private enum CodingKeys: String, CodingKey {
             case cycle, dice1, dice2, aji, aji_plus, dq, sq, pq, clicks, annotated_nuclei, clicks_per_nucleus, seconds
+            case proposal_dice, proposal_aji
         }
 
         /// Unscored cycles give null scores (not missing keys), so every row has the same keys.
@@ -37,7 +44,7 @@ public struct CycleReport: Sendable, Encodable {
             var row = encoder.container(keyedBy: CodingKeys.self)
             try row.encode(cycle, forKey: .cycle)
             for (key, value) in [(CodingKeys.dice1, dice1), (.dice2, dice2), (.aji, aji), (.aji_plus, aji_plus),
-                                 (.dq, dq), (.sq, sq), (.pq, pq)] {
+                                 (.dq, dq), (.sq, sq), (.pq, pq), (.proposal_dice, proposal_dice), (.proposal_aji, proposal_aji)] {
                 try row.encode(value, forKey: key)
             }
             try row.encode(clicks, forKey: .clicks)
@@ -58,9 +65,11 @@ public struct CycleReport: Sendable, Encodable {
     }
 
     public init(project: ProjectStore) throws(ProjectError) {
+        let annotations = Dictionary(grouping: try project.annotations(), by: \.cycle)
         cycles = try project.cycles().map { record in
             Row(cycle: record.number, scores: record.scores, clicks: record.clicks,
-                annotated_nuclei: record.annotatedNuclei, seconds: record.seconds)
+                annotated_nuclei: record.annotatedNuclei, seconds: record.seconds,
+                proposal: Self.meanAgreement(annotations[record.number] ?? []))
         }
         var steps: [String: [String: Double]] = [:]
         for step in try project.completedSteps() {
@@ -69,14 +78,23 @@ public struct CycleReport: Sendable, Encodable {
         step_seconds = steps
     }
 
+    static func meanAgreement(_ annotations: [AnnotationRecord]) -> (dice: Double, aji: Double)? {
+        let scored = annotations.compactMap { record in
+            record.proposalDice.flatMap { dice in record.proposalAJI.map { (dice, $0) } }
+        }
+        guard !scored.isEmpty else { return nil }
+        let count = Double(scored.count)
+        return (scored.reduce(0) { $0 + $1.0 } / count, scored.reduce(0) { $0 + $1.1 } / count)
+    }
+
     /// A plain-text table for the terminal.
     public var table: String {
-        var lines = ["cycle   dice1     aji    aji+      dq      sq      pq  clicks  nuclei  clicks/nucleus  minutes"]
+        var lines = ["cycle   dice1     aji    aji+      dq      sq      pq  clicks  nuclei  clicks/nucleus  proposal AJI  minutes"]
+        func cell(_ value: Double?) -> String { value.map { String(format: "%6.4f", $0) } ?? "     —" }
         for row in cycles {
-            let scores = [row.dice1, row.aji, row.aji_plus, row.dq, row.sq, row.pq]
-                .map { $0.map { String(format: "%6.4f", $0) } ?? "     —" }.joined(separator: "  ")
-            lines.append(String(format: "%5d  %@  %6d  %6d  %14.2f  %7.1f", row.cycle, scores, row.clicks,
-                                row.annotated_nuclei, row.clicks_per_nucleus, row.seconds / 60))
+            let scores = [row.dice1, row.aji, row.aji_plus, row.dq, row.sq, row.pq].map(cell).joined(separator: "  ")
+            lines.append(String(format: "%5d  %@  %6d  %6d  %14.2f        %@  %7.1f", row.cycle, scores, row.clicks,
+                                row.annotated_nuclei, row.clicks_per_nucleus, cell(row.proposal_aji), row.seconds / 60))
         }
         if cycles.isEmpty { lines.append("no cycle has been completed yet") }
         if cycles.contains(where: { $0.dice1 == nil }) {
@@ -90,7 +108,8 @@ public struct CycleReport: Sendable, Encodable {
     /// predictions), referenced relative to the page.
     public func html(title: String = "Annotation cycles", images: [(caption: String, path: String)] = []) -> String {
         let metrics: [(String, KeyPath<Row, Double?>)] = [("Dice", \.dice1), ("AJI", \.aji), ("AJI+", \.aji_plus),
-                                                           ("DQ", \.dq), ("SQ", \.sq), ("PQ", \.pq)]
+                                                           ("DQ", \.dq), ("SQ", \.sq), ("PQ", \.pq),
+                                                           ("Proposal AJI", \.proposal_aji)]
         var body = "<h1>\(escape(title))</h1>\n<div class=\"plots\">\n"
         for (name, key) in metrics {
             let values = cycles.compactMap { row in row[keyPath: key].map { (row.cycle, $0) } }
@@ -100,11 +119,14 @@ public struct CycleReport: Sendable, Encodable {
         if cycles.contains(where: { $0.dice1 == nil }) {
             body += "<p>Cycles marked — ran without an evaluation set, so they have no scores.</p>\n"
         }
-        body += "<h2>Per cycle</h2>\n<table><tr><th>cycle</th><th>Dice</th><th>AJI</th><th>AJI+</th><th>DQ</th><th>SQ</th><th>PQ</th><th>clicks</th><th>nuclei annotated</th><th>clicks/nucleus</th><th>minutes</th></tr>\n"
+        if cycles.contains(where: { $0.proposal_aji != nil }) {
+            body += "<p>Proposal AJI: how far a cycle's annotated crops agree with HoVerNet's segmentation of them before annotation (the previous cycle's model, which had not seen them); 1 = nothing to correct. It needs no evaluation set.</p>\n"
+        }
+        body += "<h2>Per cycle</h2>\n<table><tr><th>cycle</th><th>Dice</th><th>AJI</th><th>AJI+</th><th>DQ</th><th>SQ</th><th>PQ</th><th>clicks</th><th>nuclei annotated</th><th>clicks/nucleus</th><th>proposal AJI</th><th>minutes</th></tr>\n"
         for row in cycles {
             let cells = [String(row.cycle)] + [row.dice1, row.aji, row.aji_plus, row.dq, row.sq, row.pq].map { $0.map { String(format: "%.4f", $0) } ?? "—" }
                 + [String(row.clicks), String(row.annotated_nuclei), String(format: "%.2f", row.clicks_per_nucleus),
-                   String(format: "%.1f", row.seconds / 60)]
+                   row.proposal_aji.map { String(format: "%.4f", $0) } ?? "—", String(format: "%.1f", row.seconds / 60)]
             body += "<tr>" + cells.map { "<td>\($0)</td>" }.joined() + "</tr>\n"
         }
         body += "</table>\n"

@@ -32,9 +32,14 @@ public struct AcceptedCrop: Sendable, Equatable {
     public var modelSHA256: String
     /// "simulated", "person:NAME" or "tool:NAME".
     public var annotator: String
+    /// Agreement of the accepted map with HoVerNet's segmentation of the crop before
+    /// annotation (see AnnotationRecord).
+    public var proposalDice: Double?
+    public var proposalAJI: Double?
 
     public init(crop: CropChoice, instanceMapSHA256: String, instanceMapPath: String, nucleusCount: Int, clicks: String,
-                clickCount: Int, seconds: Double, modelSHA256: String, annotator: String) {
+                clickCount: Int, seconds: Double, modelSHA256: String, annotator: String,
+                proposalDice: Double? = nil, proposalAJI: Double? = nil) {
         self.crop = crop
         self.instanceMapSHA256 = instanceMapSHA256
         self.instanceMapPath = instanceMapPath
@@ -44,6 +49,8 @@ public struct AcceptedCrop: Sendable, Equatable {
         self.seconds = seconds
         self.modelSHA256 = modelSHA256
         self.annotator = annotator
+        self.proposalDice = proposalDice
+        self.proposalAJI = proposalAJI
     }
 }
 
@@ -53,7 +60,8 @@ extension AcceptedCrop {
         self.init(crop: CropChoice(image: record.imageName, x: record.cropX, y: record.cropY, size: record.cropWidth, score: 0),
                   instanceMapSHA256: record.instanceMapSHA256, instanceMapPath: record.instanceMapPath,
                   nucleusCount: record.nucleusCount, clicks: record.clicks, clickCount: record.clickCount,
-                  seconds: record.seconds, modelSHA256: record.modelSHA256, annotator: record.annotator)
+                  seconds: record.seconds, modelSHA256: record.modelSHA256, annotator: record.annotator,
+                  proposalDice: record.proposalDice, proposalAJI: record.proposalAJI)
     }
 
     /// Whether this is the annotation of `crop` (whatever its score).
@@ -69,6 +77,7 @@ extension AnnotationRecord {
                   cropWidth: accepted.crop.size, cropHeight: accepted.crop.size,
                   instanceMapSHA256: accepted.instanceMapSHA256, instanceMapPath: accepted.instanceMapPath,
                   nucleusCount: accepted.nucleusCount, clicks: accepted.clicks, clickCount: accepted.clickCount,
-                  seconds: accepted.seconds, modelSHA256: accepted.modelSHA256, annotator: accepted.annotator)
+                  seconds: accepted.seconds, modelSHA256: accepted.modelSHA256, annotator: accepted.annotator,
+                  proposalDice: accepted.proposalDice, proposalAJI: accepted.proposalAJI)
     }
 }

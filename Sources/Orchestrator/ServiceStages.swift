@@ -226,8 +226,8 @@ public struct ServiceStages: CycleStages {
             let client = InteractiveClient(rpc: services.interactive.next())
             let result: CropAnnotation
             let who: String
+            let proposal = try await proposal(for: image, state: state)
             if let person {
-                let proposal = try await proposal(for: image, state: state)
                 note("annotation: \(name) — \(person.name), please annotate (overlay: \(person.overlayPath))")
                 guard let done = try await person.make(client, model).annotate(image: image, proposal: proposal) else {
                     throw CycleSourceError.pool("annotation of \(name) abandoned by \(person.name); run again to continue")
@@ -245,13 +245,14 @@ public struct ServiceStages: CycleStages {
             try? ImageFiles.writeRGB(try Overlay.outlines(image, result.labels),
                                      to: workspace.overlays.appendingPathComponent("cycle\(cycle)-annotated-\(name).png"))
             let clicks = String(decoding: try JSONEncoder().encode(result.clicks), as: UTF8.self)
+            let agreement = try await agreement(of: result.labels, with: proposal, name: name)
             try await accept(AcceptedCrop(crop: crop, instanceMapSHA256: SHA256.hex(of: try Data(contentsOf: mapURL)),
                                           instanceMapPath: mapURL.path, nucleusCount: result.nuclei, clicks: clicks,
                                           clickCount: result.clicks.count, seconds: result.seconds, modelSHA256: digest,
-                                          annotator: who))
-            note(String(format: "annotation: %@ — %d nuclei with %d clicks (%.2f per nucleus) in %.1f s", name, result.nuclei,
+                                          annotator: who, proposalDice: agreement?.dice, proposalAJI: agreement?.aji))
+            note(String(format: "annotation: %@ — %d nuclei with %d clicks (%.2f per nucleus) in %.1f s%@", name, result.nuclei,
                         result.clicks.count, result.nuclei > 0 ? Double(result.clicks.count) / Double(result.nuclei) : 0,
-                        result.seconds))
+                        result.seconds, agreement.map { String(format: "; HoVerNet's proposal agreed: AJI %.3f", $0.aji) } ?? ""))
         }
         next.annotatedDataset = folder.path
         return next
@@ -366,6 +367,17 @@ public struct ServiceStages: CycleStages {
         return try await retry.run(service: "hovernet", what: "Infer", note: note) {
             try await HoVerNetClient(rpc: services.hovernet.next()).infer(image, model: model).labels
         }
+    }
+
+    /// The accepted map scored against HoVerNet's proposal for the crop: how much the
+    /// annotator had to correct a model that had not seen it, the progress measure of a
+    /// project without an evaluation set. Nil without a proposal or with nothing in either.
+    private func agreement(of accepted: LabelMap, with proposal: LabelMap?, name: String) async throws -> (dice: Double, aji: Double)? {
+        guard let proposal, accepted.maxLabel > 0 || proposal.maxLabel > 0 else { return nil }
+        let report = try await retry.run(service: "metrics", what: "Evaluate", note: note) {
+            try await MetricsClient(rpc: services.metrics.next()).evaluate([(name, accepted, proposal)])
+        }
+        return report.mean.map { ($0.dice1, $0.aji) }
     }
 
     /// Cycle 1 trains on the (refined) synthetic set; later cycles on the mix of it and

@@ -109,22 +109,22 @@ public final class OrchestratorService: Sendable {
         do {
             let store = try ProjectStore(path: request.project)
             var response = Annotator_V1_OrchestratorStatusResponse()
-            response.cycles = try store.cycles().map { record in
+            response.cycles = try CycleReport(project: store).cycles.map { row in
                 var message = Annotator_V1_CycleRow()
-                message.cycle = UInt32(record.number)
-                if let scores = record.scores {
+                message.cycle = UInt32(row.cycle)
+                if let dice1 = row.dice1, let dice2 = row.dice2, let aji = row.aji, let ajiPlus = row.aji_plus,
+                   let dq = row.dq, let sq = row.sq, let pq = row.pq {
                     message.scored = true
-                    message.dice1 = scores.dice1
-                    message.dice2 = scores.dice2
-                    message.aji = scores.aji
-                    message.ajiPlus = scores.ajiPlus
-                    message.dq = scores.dq
-                    message.sq = scores.sq
-                    message.pq = scores.pq
+                    (message.dice1, message.dice2, message.aji, message.ajiPlus) = (dice1, dice2, aji, ajiPlus)
+                    (message.dq, message.sq, message.pq) = (dq, sq, pq)
                 }
-                message.clicks = UInt32(record.clicks)
-                message.annotatedNuclei = UInt32(record.annotatedNuclei)
-                message.seconds = record.seconds
+                if let dice = row.proposal_dice, let aji = row.proposal_aji {
+                    message.proposalScored = true
+                    (message.proposalDice, message.proposalAji) = (dice, aji)
+                }
+                message.clicks = UInt32(row.clicks)
+                message.annotatedNuclei = UInt32(row.annotated_nuclei)
+                message.seconds = row.seconds
                 return message
             }
             if let last = try store.completedSteps().last {

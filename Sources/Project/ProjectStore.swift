@@ -106,6 +106,12 @@ public final class ProjectStore: Sendable {
             try db.drop(table: "cycle")
             try db.rename(table: "cycle_v3", to: "cycle")
         }
+        migrator.registerMigration("v4-proposal-agreement") { db in
+            try db.alter(table: "annotation") { table in
+                table.add(column: "proposalDice", .double)
+                table.add(column: "proposalAJI", .double)
+            }
+        }
         return migrator
     }
 

@@ -96,11 +96,16 @@ public struct AnnotationRecord: Codable, Sendable, Equatable, FetchableRecord, M
     /// "simulated", "person:NAME" or "tool:NAME".
     public var annotator: String
     public var createdAt: Date
+    /// How far the accepted map agrees with HoVerNet's segmentation of the crop before
+    /// annotation (the model had not seen it): the annotator's corrections, as scores.
+    /// Nil when there was no model yet or nothing in either map.
+    public var proposalDice: Double?
+    public var proposalAJI: Double?
 
     public init(id: Int64? = nil, cycle: Int, imageName: String, cropX: Int, cropY: Int, cropWidth: Int,
                 cropHeight: Int, instanceMapSHA256: String, instanceMapPath: String, nucleusCount: Int,
                 clicks: String, clickCount: Int, seconds: Double, modelSHA256: String, annotator: String,
-                createdAt: Date = Date()) {
+                createdAt: Date = Date(), proposalDice: Double? = nil, proposalAJI: Double? = nil) {
         self.id = id
         self.cycle = cycle
         self.imageName = imageName
@@ -117,6 +122,8 @@ public struct AnnotationRecord: Codable, Sendable, Equatable, FetchableRecord, M
         self.modelSHA256 = modelSHA256
         self.annotator = annotator
         self.createdAt = createdAt
+        self.proposalDice = proposalDice
+        self.proposalAJI = proposalAJI
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {

@@ -63,7 +63,7 @@ final class FakeStages: CycleStages {
         for (index, crop) in state.selectedCrops.enumerated() where !accepted.contains(where: { $0.covers(crop) }) {
             try await accept(AcceptedCrop(crop: crop, instanceMapSHA256: "sha\(cycle)-\(index)", instanceMapPath: "/maps",
                                           nucleusCount: 10, clicks: "[]", clickCount: 12, seconds: 5, modelSHA256: "m",
-                                          annotator: "simulated"))
+                                          annotator: "simulated", proposalDice: 0.8, proposalAJI: 0.5 + 0.1 * Double(index)))
             if index == 0, failAfterFirstAccept.withLock({ value in defer { value = false }; return value }) {
                 throw CycleError.invalidPlan("killed during annotation")
             }
@@ -216,11 +216,11 @@ final class CycleReportTests: XCTestCase {
         XCTAssertEqual(report.cycles[1].clicks_per_nucleus, 1.2, accuracy: 1e-9)
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any]
         let rows = try XCTUnwrap(json?["cycles"] as? [[String: Any]])
-        for key in ["cycle", "dice1", "aji", "aji_plus", "dq", "sq", "pq", "clicks", "seconds"] {
+        for key in ["cycle", "dice1", "aji", "aji_plus", "dq", "sq", "pq", "clicks", "seconds", "proposal_aji"] {
             XCTAssertNotNil(rows[0][key], key)
         }
         let html = report.html(images: [(caption: "crop <1>", path: "overlays/c1.png")])
-        XCTAssertEqual(html.components(separatedBy: "<svg").count - 1, 6)
+        XCTAssertEqual(html.components(separatedBy: "<svg").count - 1, 7)
         XCTAssertTrue(html.contains("crop &lt;1&gt;"))
         XCTAssertTrue(report.table.contains("    2  0.6000"))
     }
@@ -239,9 +239,12 @@ final class CycleReportTests: XCTestCase {
             XCTAssertTrue(rows[1][key] is NSNull, "\(key) is null, not missing")
         }
         XCTAssertTrue(report.table.contains("    2       —"), report.table)
+        XCTAssertNil(report.cycles[0].proposal_aji, "no annotation in cycle 1")
+        XCTAssertEqual(try XCTUnwrap(report.cycles[1].proposal_aji), 0.5, accuracy: 1e-12)
+        XCTAssertTrue(report.table.contains("0.5000"), "the agreement with the proposals is the unscored project's measure")
         XCTAssertTrue(report.table.contains("no evaluation set"))
         let html = report.html()
-        XCTAssertFalse(html.contains("<svg"), "nothing to plot")
+        XCTAssertEqual(html.components(separatedBy: "<svg").count - 1, 1, "only the agreement with the proposals to plot")
         XCTAssertTrue(html.contains("<td>—</td>"))
     }
 }

@@ -131,6 +131,7 @@ final class CycleWithServicesTests: LiveServicesTestCase {
         XCTAssertEqual(annotations.count, 1)
         XCTAssertEqual(annotations.first?.annotator, "simulated")
         XCTAssertGreaterThan(annotations.first?.clickCount ?? 0, 0)
+        XCTAssertNotNil(annotations.first?.proposalAJI, "the annotation is scored against cycle 1's HoVerNet proposal")
         XCTAssertLessThanOrEqual(annotations.first?.clickCount ?? .max, 2 * max(1, annotations.first?.nucleusCount ?? 0) + 40,
                                  "clicks stay within the budget per ground-truth nucleus")
         for record in records {
@@ -200,6 +201,8 @@ final class CycleWithServicesTests: LiveServicesTestCase {
         let annotation = try XCTUnwrap(try project.annotations().first)
         XCTAssertEqual(annotation.annotator, "person:lab")
         XCTAssertEqual(annotation.clickCount, 2)
+        let agreement = try XCTUnwrap(annotation.proposalAJI, "the person's map is scored against HoVerNet's proposal")
+        XCTAssertTrue((0...1).contains(agreement))
         let overlays = try FileManager.default.contentsOfDirectory(atPath: workspace.overlays.path)
         XCTAssertTrue(overlays.contains { $0.hasPrefix("cycle2-prediction-") }, "\(overlays)")
     }

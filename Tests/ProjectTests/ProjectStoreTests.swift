@@ -20,7 +20,9 @@ final class ProjectStoreTests: XCTestCase {
             let store = try ProjectStore(path: path)
             try store.addImage(ProjectImage(name: "a", path: "/data/a.tif", role: .pool, width: 1000, height: 1000))
             try store.completeStep(StepRecord(cycle: 1, name: "synthesis", output: #"{"dataset":"x"}"#, seconds: 3))
-            let stored = try store.recordAnnotation(annotation(cycle: 2, x: 0))
+            var proposed = annotation(cycle: 2, x: 0)
+            (proposed.proposalDice, proposed.proposalAJI) = (0.9, 0.7)
+            let stored = try store.recordAnnotation(proposed)
             XCTAssertNotNil(stored.id)
             try store.recordCycle(CycleRecord(number: 1, scores: Self.scores, clicks: 0, annotatedNuclei: 0, seconds: 100,
                                               hovernetModelSHA256: "h", interactiveModelSHA256: "i"))
@@ -31,7 +33,7 @@ final class ProjectStoreTests: XCTestCase {
         XCTAssertEqual(try reopened.images(role: .pool).map(\.name), ["a"])
         XCTAssertEqual(try reopened.completedStep(cycle: 1, name: "synthesis")?.output, #"{"dataset":"x"}"#)
         XCTAssertNil(try reopened.completedStep(cycle: 1, name: "refinement"))
-        XCTAssertEqual(try reopened.annotations().count, 1)
+        XCTAssertEqual(try reopened.annotations().map(\.proposalAJI), [0.7])
         let cycles = try reopened.cycles()
         XCTAssertEqual(cycles.map(\.number), [1, 2])
         XCTAssertEqual(cycles.first?.scores, Self.scores)
@@ -85,8 +87,8 @@ final class ProjectStoreTests: XCTestCase {
     }
 
     /// A project file written before cycles could be unscored (every score NOT NULL) opens,
-    /// keeps its cycles, and then takes an unscored one.
-    func testAProjectFromBeforeUnscoredCyclesKeepsItsCycles() throws {
+    /// keeps its cycles and annotations, and then takes an unscored cycle.
+    func testAProjectFromBeforeUnscoredCyclesKeepsItsCyclesAndAnnotations() throws {
         let path = TestPaths.temporaryDirectory("project-v2").appendingPathComponent("old.sqlite").path
         let old = try DatabaseQueue(path: path)
         try old.write { db in
@@ -98,6 +100,14 @@ final class ProjectStoreTests: XCTestCase {
                     seconds DOUBLE NOT NULL, clicks INTEGER NOT NULL, annotatedNuclei INTEGER NOT NULL,
                     hovernetModelSHA256 TEXT NOT NULL, interactiveModelSHA256 TEXT NOT NULL, completedAt DATETIME NOT NULL);
                 INSERT INTO cycle VALUES (1, 0.8, 0.7, 0.6, 0.61, 0.7, 0.78, 0.55, 100, 0, 0, 'h', 'i', '2026-11-20 10:00:00.000');
+                CREATE TABLE annotation (id INTEGER PRIMARY KEY AUTOINCREMENT, cycle INTEGER NOT NULL, imageName TEXT NOT NULL,
+                    cropX INTEGER NOT NULL, cropY INTEGER NOT NULL, cropWidth INTEGER NOT NULL, cropHeight INTEGER NOT NULL,
+                    instanceMapSHA256 TEXT NOT NULL, instanceMapPath TEXT NOT NULL, nucleusCount INTEGER NOT NULL,
+                    clicks TEXT NOT NULL, clickCount INTEGER NOT NULL, seconds DOUBLE NOT NULL, modelSHA256 TEXT NOT NULL,
+                    annotator TEXT NOT NULL, createdAt DATETIME NOT NULL,
+                    UNIQUE (cycle, imageName, cropX, cropY, cropWidth, cropHeight));
+                INSERT INTO annotation VALUES (1, 2, 'img', 0, 0, 400, 400, 'b', 'maps/b.png', 42, '[]', 50, 12.5, 'c',
+                    'simulated', '2026-11-20 10:00:00.000');
                 """)
         }
         try old.close()
@@ -109,5 +119,8 @@ final class ProjectStoreTests: XCTestCase {
         try store.recordCycle(CycleRecord(number: 2, scores: nil, clicks: 3, annotatedNuclei: 2, seconds: 5,
                                           hovernetModelSHA256: "h2", interactiveModelSHA256: "i2"))
         XCTAssertEqual(try store.cycles().map(\.scores), [Self.scores, nil])
+        let annotations = try store.annotations()
+        XCTAssertEqual(annotations.map(\.nucleusCount), [42])
+        XCTAssertNil(annotations.first?.proposalAJI, "annotations from before proposals were scored have no agreement")
     }
 }

@@ -94,6 +94,14 @@ public nonisolated struct Annotator_V1_CycleRow: Sendable {
   /// False when the project has no evaluation set: the scores above are then 0 and mean nothing.
   public var scored: Bool = false
 
+  /// Mean agreement of the cycle's annotated crops with HoVerNet's proposals for them
+  /// (valid when proposal_scored; none in cycle 1).
+  public var proposalDice: Double = 0
+
+  public var proposalAji: Double = 0
+
+  public var proposalScored: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -207,7 +215,7 @@ nonisolated extension Annotator_V1_OrchestratorStatusRequest: SwiftProtobuf.Mess
 
 nonisolated extension Annotator_V1_CycleRow: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CycleRow"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cycle\0\u{1}dice1\0\u{1}aji\0\u{3}aji_plus\0\u{1}dq\0\u{1}sq\0\u{1}pq\0\u{1}clicks\0\u{3}annotated_nuclei\0\u{1}seconds\0\u{1}dice2\0\u{1}scored\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cycle\0\u{1}dice1\0\u{1}aji\0\u{3}aji_plus\0\u{1}dq\0\u{1}sq\0\u{1}pq\0\u{1}clicks\0\u{3}annotated_nuclei\0\u{1}seconds\0\u{1}dice2\0\u{1}scored\0\u{3}proposal_dice\0\u{3}proposal_aji\0\u{3}proposal_scored\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -227,6 +235,9 @@ nonisolated extension Annotator_V1_CycleRow: SwiftProtobuf.Message, SwiftProtobu
       case 10: try { try decoder.decodeSingularDoubleField(value: &self.seconds) }()
       case 11: try { try decoder.decodeSingularDoubleField(value: &self.dice2) }()
       case 12: try { try decoder.decodeSingularBoolField(value: &self.scored) }()
+      case 13: try { try decoder.decodeSingularDoubleField(value: &self.proposalDice) }()
+      case 14: try { try decoder.decodeSingularDoubleField(value: &self.proposalAji) }()
+      case 15: try { try decoder.decodeSingularBoolField(value: &self.proposalScored) }()
       default: break
       }
     }
@@ -269,6 +280,15 @@ nonisolated extension Annotator_V1_CycleRow: SwiftProtobuf.Message, SwiftProtobu
     if self.scored != false {
       try visitor.visitSingularBoolField(value: self.scored, fieldNumber: 12)
     }
+    if self.proposalDice.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.proposalDice, fieldNumber: 13)
+    }
+    if self.proposalAji.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.proposalAji, fieldNumber: 14)
+    }
+    if self.proposalScored != false {
+      try visitor.visitSingularBoolField(value: self.proposalScored, fieldNumber: 15)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -285,6 +305,9 @@ nonisolated extension Annotator_V1_CycleRow: SwiftProtobuf.Message, SwiftProtobu
     if lhs.seconds != rhs.seconds {return false}
     if lhs.dice2 != rhs.dice2 {return false}
     if lhs.scored != rhs.scored {return false}
+    if lhs.proposalDice != rhs.proposalDice {return false}
+    if lhs.proposalAji != rhs.proposalAji {return false}
+    if lhs.proposalScored != rhs.proposalScored {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -315,7 +315,7 @@ const ProtobufCMessageDescriptor annotator__v1__orchestrator_status_request__des
   (ProtobufCMessageInit) annotator__v1__orchestrator_status_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor annotator__v1__cycle_row__field_descriptors[12] =
+static const ProtobufCFieldDescriptor annotator__v1__cycle_row__field_descriptors[15] =
 {
   {
     "cycle",
@@ -461,6 +461,42 @@ static const ProtobufCFieldDescriptor annotator__v1__cycle_row__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "proposal_dice",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__CycleRow, proposal_dice),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "proposal_aji",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__CycleRow, proposal_aji),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "proposal_scored",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Annotator__V1__CycleRow, proposal_scored),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned annotator__v1__cycle_row__field_indices_by_name[] = {
   2,   /* field[2] = aji */
@@ -472,6 +508,9 @@ static const unsigned annotator__v1__cycle_row__field_indices_by_name[] = {
   10,   /* field[10] = dice2 */
   4,   /* field[4] = dq */
   6,   /* field[6] = pq */
+  13,   /* field[13] = proposal_aji */
+  12,   /* field[12] = proposal_dice */
+  14,   /* field[14] = proposal_scored */
   11,   /* field[11] = scored */
   9,   /* field[9] = seconds */
   5,   /* field[5] = sq */
@@ -479,7 +518,7 @@ static const unsigned annotator__v1__cycle_row__field_indices_by_name[] = {
 static const ProtobufCIntRange annotator__v1__cycle_row__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 15 }
 };
 const ProtobufCMessageDescriptor annotator__v1__cycle_row__descriptor =
 {
@@ -489,7 +528,7 @@ const ProtobufCMessageDescriptor annotator__v1__cycle_row__descriptor =
   "Annotator__V1__CycleRow",
   "annotator.v1",
   sizeof(Annotator__V1__CycleRow),
-  12,
+  15,
   annotator__v1__cycle_row__field_descriptors,
   annotator__v1__cycle_row__field_indices_by_name,
   1,  annotator__v1__cycle_row__number_ranges,

@@ -89,10 +89,17 @@ struct  Annotator__V1__CycleRow
    * False when the project has no evaluation set: the scores above are then 0 and mean nothing.
    */
   protobuf_c_boolean scored;
+  /*
+   * Mean agreement of the cycle's annotated crops with HoVerNet's proposals for them
+   * (valid when proposal_scored; none in cycle 1).
+   */
+  double proposal_dice;
+  double proposal_aji;
+  protobuf_c_boolean proposal_scored;
 };
 #define ANNOTATOR__V1__CYCLE_ROW__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&annotator__v1__cycle_row__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 struct  Annotator__V1__OrchestratorStatusResponse
