@@ -104,6 +104,8 @@ struct CycleResume: AsyncParsableCommand {
 
     @OptionGroup var connection: CycleConnectionOptions
 
+    @OptionGroup var annotation: AnnotatorOptions
+
     @Flag(help: "Print the cycles as JSON at the end.")
     var json = false
 
@@ -112,6 +114,9 @@ struct CycleResume: AsyncParsableCommand {
         guard let settings = try RunSettings.load(from: store) else {
             throw CLIError("\(options.project) has no run settings: start it with `annotator run --project \(options.project)`")
         }
-        try await CycleExecution.run(settings: settings, store: store, connection: connection, json: json)
+        let annotator = try annotation.choice(remembered: store)
+        try annotator.remember(in: store)
+        try await CycleExecution.run(settings: settings, store: store, connection: connection, json: json,
+                                     person: CycleExecution.person(annotator, workspace: settings.workspace))
     }
 }

@@ -42,6 +42,7 @@ enum CycleExecution {
         let where_ = CycleConnectionOptions.services.map { "\($0): \(remote[$0].map { $0.joined(separator: ", ") } ?? "in-process")" }
         Console.note("project \(store.path); workspace \(settings.workspace.root.path)")
         Console.note("services — " + where_.joined(separator: "; "))
+        Console.note("annotator: " + (person.map { "\($0.name), at this terminal" } ?? "simulated (the robot clicker)"))
         Console.note("pool \(settings.sources.pool.path); evaluation \(settings.sources.evaluation?.path ?? "none (cycles are not scored)")")
 
         let started = ContinuousClock.now

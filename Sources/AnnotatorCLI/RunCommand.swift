@@ -55,11 +55,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Print the cycles as JSON at the end (progress still goes to standard error).")
     var json = false
 
-    @Option(help: "Who annotates the chosen crops: simulated (the robot clicker) or person (you, at this terminal; see `annotator annotate --help` for the commands).")
-    var annotator: AnnotatorKind = .simulated
-
-    @Option(help: "Your name, recorded with your annotations (with --annotator person).")
-    var annotatorName = ProcessInfo.processInfo.environment["USER"] ?? "annotator"
+    @OptionGroup var annotation: AnnotatorOptions
 
     @Option(help: "Start from the first --shared-cycles cycles of this other project (same pool, evaluation set and seed), e.g. to compare active and random choice on the same start.")
     var startFrom: String?
@@ -76,9 +72,15 @@ struct RunCommand: AsyncParsableCommand {
             throw CLIError("the bundled sample \(Self.samplePath) is not here: run from the repository root or give --pool")
         }
         let poolFolder = URL(fileURLWithPath: pool ?? Self.samplePath).standardizedFileURL
-        let evalFolder = try evaluationFolder(pool: poolFolder)
+        // Run again after a kill, a project goes on with whoever annotated it so far.
+        let existing = !fresh && FileManager.default.fileExists(atPath: project) ? try ProjectStore(path: project) : nil
+        let annotator = try annotation.choice(remembered: existing)
+        let evalFolder = try evaluationFolder(pool: poolFolder, annotator: annotator)
         let plan = try self.plan.plan(sample: usingSample)
         if let orchestrator {
+            guard annotator == .simulated else {
+                throw ValidationError("--orchestrator runs the simulated annotator; a person annotates in a local run")
+            }
             try await RemoteOrchestration.run(endpoint: orchestrator, project: project, pool: poolFolder, evaluation: evalFolder,
                                               plan: plan, fresh: fresh, json: json)
             return
@@ -89,15 +91,16 @@ struct RunCommand: AsyncParsableCommand {
         if let startFrom {
             try importHistory(from: startFrom, into: store, settings: settings)
         }
+        try annotator.remember(in: store)
         try await CycleExecution.run(settings: settings, store: store, connection: connection, json: json,
-                                     person: annotator == .person ? CycleExecution.person(named: annotatorName, workspace: workspace) : nil)
+                                     person: CycleExecution.person(annotator, workspace: workspace))
     }
 
     static let samplePath = "Samples/monuseg-mini"
 
     /// The evaluation set the options ask for (nil: none). A pool that is not here is the
     /// orchestrator's to check, so it keeps the default of splitting the pool.
-    private func evaluationFolder(pool: URL) throws -> URL? {
+    private func evaluationFolder(pool: URL, annotator: AnnotatorChoice) throws -> URL? {
         let local = FileManager.default.fileExists(atPath: pool.path)
         let labelled = local && CycleSources.isLabelled(pool)
         if local, !labelled, annotator == .simulated {
@@ -226,7 +229,3 @@ struct PlanOptions: ParsableArguments {
 extension CropSelection: ExpressibleByArgument {}
 extension BudgetUnit: ExpressibleByArgument {}
 
-enum AnnotatorKind: String, ExpressibleByArgument, CaseIterable {
-    case simulated
-    case person
-}

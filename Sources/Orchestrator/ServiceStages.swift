@@ -245,7 +245,7 @@ public struct ServiceStages: CycleStages {
             try? ImageFiles.writeRGB(try Overlay.outlines(image, result.labels),
                                      to: workspace.overlays.appendingPathComponent("cycle\(cycle)-annotated-\(name).png"))
             let clicks = String(decoding: try JSONEncoder().encode(result.clicks), as: UTF8.self)
-            let agreement = try await agreement(of: result.labels, with: proposal, name: name)
+            let agreement = await agreement(of: result.labels, with: proposal, name: name)
             try await accept(AcceptedCrop(crop: crop, instanceMapSHA256: SHA256.hex(of: try Data(contentsOf: mapURL)),
                                           instanceMapPath: mapURL.path, nucleusCount: result.nuclei, clicks: clicks,
                                           clickCount: result.clicks.count, seconds: result.seconds, modelSHA256: digest,
@@ -371,13 +371,19 @@ public struct ServiceStages: CycleStages {
 
     /// The accepted map scored against HoVerNet's proposal for the crop: how much the
     /// annotator had to correct a model that had not seen it, the progress measure of a
-    /// project without an evaluation set. Nil without a proposal or with nothing in either.
-    private func agreement(of accepted: LabelMap, with proposal: LabelMap?, name: String) async throws -> (dice: Double, aji: Double)? {
+    /// project without an evaluation set. Nil without a proposal or with nothing in either,
+    /// and when the metrics service fails: the annotation matters more than its score.
+    private func agreement(of accepted: LabelMap, with proposal: LabelMap?, name: String) async -> (dice: Double, aji: Double)? {
         guard let proposal, accepted.maxLabel > 0 || proposal.maxLabel > 0 else { return nil }
-        let report = try await retry.run(service: "metrics", what: "Evaluate", note: note) {
-            try await MetricsClient(rpc: services.metrics.next()).evaluate([(name, accepted, proposal)])
+        do {
+            let report = try await retry.run(service: "metrics", what: "Evaluate", note: note) {
+                try await MetricsClient(rpc: services.metrics.next()).evaluate([(name, accepted, proposal)])
+            }
+            return report.mean.map { ($0.dice1, $0.aji) }
+        } catch {
+            note("annotation: \(name) kept without its agreement with the proposal (\(error))")
+            return nil
         }
-        return report.mean.map { ($0.dice1, $0.aji) }
     }
 
     /// Cycle 1 trains on the (refined) synthetic set; later cycles on the mix of it and
