@@ -6,8 +6,8 @@ import Project
 public struct CycleReport: Sendable, Encodable {
     public struct Row: Sendable, Encodable, Equatable {
         public var cycle: Int
-        /// Scores on the evaluation set; null when the project has none.
-        public var dice1, dice2, aji, aji_plus, dq, sq, pq: Double?
+        /// Scores on the evaluation set; nil (JSON null) when the project has none.
+        public var scores: CycleScores?
         public var clicks: Int
         public var annotated_nuclei: Int
         public var clicks_per_nucleus: Double
@@ -19,13 +19,7 @@ public struct CycleReport: Sendable, Encodable {
         public init(cycle: Int, scores: CycleScores?, clicks: Int, annotated_nuclei: Int, seconds: Double,
                     proposal: (dice: Double, aji: Double)? = nil) {
             self.cycle = cycle
-            dice1 = scores?.dice1
-            dice2 = scores?.dice2
-            aji = scores?.aji
-            aji_plus = scores?.ajiPlus
-            dq = scores?.dq
-            sq = scores?.sq
-            pq = scores?.pq
+            self.scores = scores
             self.clicks = clicks
             self.annotated_nuclei = annotated_nuclei
             self.clicks_per_nucleus = annotated_nuclei > 0 ? Double(clicks) / Double(annotated_nuclei) : 0
@@ -43,8 +37,9 @@ public struct CycleReport: Sendable, Encodable {
         public func encode(to encoder: any Encoder) throws {
             var row = encoder.container(keyedBy: CodingKeys.self)
             try row.encode(cycle, forKey: .cycle)
-            for (key, value) in [(CodingKeys.dice1, dice1), (.dice2, dice2), (.aji, aji), (.aji_plus, aji_plus),
-                                 (.dq, dq), (.sq, sq), (.pq, pq), (.proposal_dice, proposal_dice), (.proposal_aji, proposal_aji)] {
+            for (key, value) in [(CodingKeys.dice1, scores?.dice1), (.dice2, scores?.dice2), (.aji, scores?.aji),
+                                 (.aji_plus, scores?.ajiPlus), (.dq, scores?.dq), (.sq, scores?.sq), (.pq, scores?.pq),
+                                 (.proposal_dice, proposal_dice), (.proposal_aji, proposal_aji)] {
                 try row.encode(value, forKey: key)
             }
             try row.encode(clicks, forKey: .clicks)
@@ -87,17 +82,22 @@ public struct CycleReport: Sendable, Encodable {
         return (scored.reduce(0) { $0 + $1.0 } / count, scored.reduce(0) { $0 + $1.1 } / count)
     }
 
+    /// The scores the table shows, in its column order (all nil when unscored).
+    private static func tabled(_ scores: CycleScores?) -> [Double?] {
+        [scores?.dice1, scores?.aji, scores?.ajiPlus, scores?.dq, scores?.sq, scores?.pq]
+    }
+
     /// A plain-text table for the terminal.
     public var table: String {
         var lines = ["cycle   dice1     aji    aji+      dq      sq      pq  clicks  nuclei  clicks/nucleus  proposal AJI  minutes"]
         func cell(_ value: Double?) -> String { value.map { String(format: "%6.4f", $0) } ?? "     —" }
         for row in cycles {
-            let scores = [row.dice1, row.aji, row.aji_plus, row.dq, row.sq, row.pq].map(cell).joined(separator: "  ")
+            let scores = Self.tabled(row.scores).map(cell).joined(separator: "  ")
             lines.append(String(format: "%5d  %@  %6d  %6d  %14.2f        %@  %7.1f", row.cycle, scores, row.clicks,
                                 row.annotated_nuclei, row.clicks_per_nucleus, cell(row.proposal_aji), row.seconds / 60))
         }
         if cycles.isEmpty { lines.append("no cycle has been completed yet") }
-        if cycles.contains(where: { $0.dice1 == nil }) {
+        if cycles.contains(where: { $0.scores == nil }) {
             lines.append("— : no evaluation set, so the cycle was not scored (the models and annotations are there)")
         }
         return lines.joined(separator: "\n")
@@ -107,8 +107,9 @@ public struct CycleReport: Sendable, Encodable {
     /// Figures 4.2–4.4), the table, and the given images (overlays of annotated crops and
     /// predictions), referenced relative to the page.
     public func html(title: String = "Annotation cycles", images: [(caption: String, path: String)] = []) -> String {
-        let metrics: [(String, KeyPath<Row, Double?>)] = [("Dice", \.dice1), ("AJI", \.aji), ("AJI+", \.aji_plus),
-                                                           ("DQ", \.dq), ("SQ", \.sq), ("PQ", \.pq),
+        let metrics: [(String, KeyPath<Row, Double?>)] = [("Dice", \.scores?.dice1), ("AJI", \.scores?.aji),
+                                                           ("AJI+", \.scores?.ajiPlus), ("DQ", \.scores?.dq),
+                                                           ("SQ", \.scores?.sq), ("PQ", \.scores?.pq),
                                                            ("Proposal AJI", \.proposal_aji)]
         var body = "<h1>\(escape(title))</h1>\n<div class=\"plots\">\n"
         for (name, key) in metrics {
@@ -116,7 +117,7 @@ public struct CycleReport: Sendable, Encodable {
             if !values.isEmpty { body += plot(name: name, values: values) }
         }
         body += "</div>\n"
-        if cycles.contains(where: { $0.dice1 == nil }) {
+        if cycles.contains(where: { $0.scores == nil }) {
             body += "<p>Cycles marked — ran without an evaluation set, so they have no scores.</p>\n"
         }
         if cycles.contains(where: { $0.proposal_aji != nil }) {
@@ -124,7 +125,7 @@ public struct CycleReport: Sendable, Encodable {
         }
         body += "<h2>Per cycle</h2>\n<table><tr><th>cycle</th><th>Dice</th><th>AJI</th><th>AJI+</th><th>DQ</th><th>SQ</th><th>PQ</th><th>clicks</th><th>nuclei annotated</th><th>clicks/nucleus</th><th>proposal AJI</th><th>minutes</th></tr>\n"
         for row in cycles {
-            let cells = [String(row.cycle)] + [row.dice1, row.aji, row.aji_plus, row.dq, row.sq, row.pq].map { $0.map { String(format: "%.4f", $0) } ?? "—" }
+            let cells = [String(row.cycle)] + Self.tabled(row.scores).map { $0.map { String(format: "%.4f", $0) } ?? "—" }
                 + [String(row.clicks), String(row.annotated_nuclei), String(format: "%.2f", row.clicks_per_nucleus),
                    row.proposal_aji.map { String(format: "%.4f", $0) } ?? "—", String(format: "%.1f", row.seconds / 60)]
             body += "<tr>" + cells.map { "<td>\($0)</td>" }.joined() + "</tr>\n"

@@ -112,11 +112,10 @@ public final class OrchestratorService: Sendable {
             response.cycles = try CycleReport(project: store).cycles.map { row in
                 var message = Annotator_V1_CycleRow()
                 message.cycle = UInt32(row.cycle)
-                if let dice1 = row.dice1, let dice2 = row.dice2, let aji = row.aji, let ajiPlus = row.aji_plus,
-                   let dq = row.dq, let sq = row.sq, let pq = row.pq {
+                if let scores = row.scores {
                     message.scored = true
-                    (message.dice1, message.dice2, message.aji, message.ajiPlus) = (dice1, dice2, aji, ajiPlus)
-                    (message.dq, message.sq, message.pq) = (dq, sq, pq)
+                    (message.dice1, message.dice2, message.aji, message.ajiPlus) = (scores.dice1, scores.dice2, scores.aji, scores.ajiPlus)
+                    (message.dq, message.sq, message.pq) = (scores.dq, scores.sq, scores.pq)
                 }
                 if let dice = row.proposal_dice, let aji = row.proposal_aji {
                     message.proposalScored = true

@@ -147,11 +147,11 @@ public struct CycleScores: Codable, Sendable, Equatable {
 }
 
 /// One completed cycle: its scores (none when the project has no evaluation set) and the
-/// effort so far.
+/// effort so far. The scores are columns of their own, NULL when unscored.
 public struct CycleRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "cycle"
     public var number: Int
-    public var scores: CycleScores?
+    private var dice1, dice2, aji, ajiPlus, dq, sq, pq: Double?
     public var clicks: Int
     public var annotatedNuclei: Int
     public var seconds: Double
@@ -162,7 +162,8 @@ public struct CycleRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     public init(number: Int, scores: CycleScores?, clicks: Int, annotatedNuclei: Int, seconds: Double,
                 hovernetModelSHA256: String, interactiveModelSHA256: String, completedAt: Date = Date()) {
         self.number = number
-        self.scores = scores
+        (dice1, dice2, aji, ajiPlus) = (scores?.dice1, scores?.dice2, scores?.aji, scores?.ajiPlus)
+        (dq, sq, pq) = (scores?.dq, scores?.sq, scores?.pq)
         self.clicks = clicks
         self.annotatedNuclei = annotatedNuclei
         self.seconds = seconds
@@ -171,46 +172,8 @@ public struct CycleRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
         self.completedAt = completedAt
     }
 
-    // The scores are columns of their own (NULL when unscored), not one encoded value.
-    private enum CodingKeys: String, CodingKey {
-        case number, dice1, dice2, aji, ajiPlus, dq, sq, pq, clicks, annotatedNuclei, seconds
-        case hovernetModelSHA256, interactiveModelSHA256, completedAt
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let row = try decoder.container(keyedBy: CodingKeys.self)
-        number = try row.decode(Int.self, forKey: .number)
-        if let dice1 = try row.decodeIfPresent(Double.self, forKey: .dice1) {
-            scores = CycleScores(dice1: dice1, dice2: try row.decode(Double.self, forKey: .dice2),
-                                 aji: try row.decode(Double.self, forKey: .aji), ajiPlus: try row.decode(Double.self, forKey: .ajiPlus),
-                                 dq: try row.decode(Double.self, forKey: .dq), sq: try row.decode(Double.self, forKey: .sq),
-                                 pq: try row.decode(Double.self, forKey: .pq))
-        } else {
-            scores = nil
-        }
-        clicks = try row.decode(Int.self, forKey: .clicks)
-        annotatedNuclei = try row.decode(Int.self, forKey: .annotatedNuclei)
-        seconds = try row.decode(Double.self, forKey: .seconds)
-        hovernetModelSHA256 = try row.decode(String.self, forKey: .hovernetModelSHA256)
-        interactiveModelSHA256 = try row.decode(String.self, forKey: .interactiveModelSHA256)
-        completedAt = try row.decode(Date.self, forKey: .completedAt)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var row = encoder.container(keyedBy: CodingKeys.self)
-        try row.encode(number, forKey: .number)
-        try row.encode(scores?.dice1, forKey: .dice1)
-        try row.encode(scores?.dice2, forKey: .dice2)
-        try row.encode(scores?.aji, forKey: .aji)
-        try row.encode(scores?.ajiPlus, forKey: .ajiPlus)
-        try row.encode(scores?.dq, forKey: .dq)
-        try row.encode(scores?.sq, forKey: .sq)
-        try row.encode(scores?.pq, forKey: .pq)
-        try row.encode(clicks, forKey: .clicks)
-        try row.encode(annotatedNuclei, forKey: .annotatedNuclei)
-        try row.encode(seconds, forKey: .seconds)
-        try row.encode(hovernetModelSHA256, forKey: .hovernetModelSHA256)
-        try row.encode(interactiveModelSHA256, forKey: .interactiveModelSHA256)
-        try row.encode(completedAt, forKey: .completedAt)
+    public var scores: CycleScores? {
+        guard let dice1, let dice2, let aji, let ajiPlus, let dq, let sq, let pq else { return nil }
+        return CycleScores(dice1: dice1, dice2: dice2, aji: aji, ajiPlus: ajiPlus, dq: dq, sq: sq, pq: pq)
     }
 }
