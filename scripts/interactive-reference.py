@@ -38,7 +38,10 @@ def load(split, name):
 
 
 def names(split):
-    return sorted(os.path.basename(p)[:-4] for p in glob.glob(f'{ROOT}/{split}/images/*.tif'))
+    found = sorted(os.path.basename(p)[:-4] for p in glob.glob(f'{ROOT}/{split}/images/*.tif'))
+    if not found:
+        sys.exit(f'no MoNuSeg images in {ROOT}/{split}/images (give --data)')
+    return found
 
 
 def block(i, o):
