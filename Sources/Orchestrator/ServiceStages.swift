@@ -422,21 +422,6 @@ public struct ServiceStages: CycleStages {
     }
 }
 
-/// A person annotating at the terminal, in place of the simulated annotator.
-public struct PersonAtTerminal: Sendable {
-    /// Recorded with each annotation as "person:NAME".
-    public var name: String
-    /// Where the overlay of the crop being annotated is shown.
-    public var overlayPath: String
-    public var make: @Sendable (InteractiveClient, Annotator_V1_ArtifactRef?) -> PersonAnnotator
-
-    public init(name: String, overlayPath: String, make: @escaping @Sendable (InteractiveClient, Annotator_V1_ArtifactRef?) -> PersonAnnotator) {
-        self.name = name
-        self.overlayPath = overlayPath
-        self.make = make
-    }
-}
-
 /// Rate limit for progress lines of long jobs: one every 15 s.
 private final class LastPrint: @unchecked Sendable {
     private var last: ContinuousClock.Instant?
@@ -445,42 +430,5 @@ private final class LastPrint: @unchecked Sendable {
         if let last, now - last < .seconds(15) { return false }
         last = now
         return true
-    }
-}
-
-extension CycleState {
-    /// Notes a model a service trained: where it is, and what made it.
-    mutating func remember(_ model: Annotator_V1_ArtifactRef, _ parameters: [String: String]) {
-        var paths = artifactPaths ?? [:]
-        paths[model.sha256] = model.uri
-        artifactPaths = paths
-        produced(ProducedArtifact(sha256: model.sha256, kind: model.kind, path: model.uri, sizeBytes: Int(model.sizeBytes),
-                                  parameters: Self.json(parameters)))
-    }
-
-    /// Notes a dataset folder this step wrote, by content digest.
-    mutating func producedFolder(_ folder: URL, kind: String, _ parameters: [String: String]) throws {
-        let (digest, size) = try FolderDigest.sha256(of: folder)
-        produced(ProducedArtifact(sha256: digest, kind: kind, path: folder.path, sizeBytes: size, parameters: Self.json(parameters)))
-    }
-
-    private mutating func produced(_ artifact: ProducedArtifact) {
-        var all = artifacts ?? []
-        if !all.contains(where: { $0.sha256 == artifact.sha256 }) { all.append(artifact) }
-        artifacts = all
-    }
-
-    private static func json(_ parameters: [String: String]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? String(decoding: encoder.encode(parameters), as: UTF8.self)) ?? "{}"
-    }
-
-    func reference(_ digest: String, kind: String) -> Annotator_V1_ArtifactRef {
-        var reference = Annotator_V1_ArtifactRef()
-        reference.sha256 = digest
-        reference.kind = kind
-        reference.uri = artifactPaths?[digest] ?? ""
-        return reference
     }
 }
