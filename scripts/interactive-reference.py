@@ -12,7 +12,7 @@ outlines than ours. Needs torch, numpy, scipy, Pillow and ../shared/data; not pa
 build or the tests.
 
 usage: interactive-reference.py split                      # the held-out split of the README
-       interactive-reference.py train OUT.pt --images A,B,... [--steps 3500] [--width 32]
+       interactive-reference.py train OUT.pt --images A,B,... [--steps 4000] [--width 32]
        interactive-reference.py eval MODEL.pt --images A,B,... [--split train] [--nuclei 300]
                                 [--threshold 0.5] [--tolerance 0]
 --images takes base names from DATA/SPLIT/images (DATA: --data, default ../shared/data/monuseg)."""
