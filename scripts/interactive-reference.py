@@ -80,14 +80,28 @@ def disks(clicks, positive):
     return m
 
 
+def overlap(shape, x0, y0):
+    """The slices of an image of `shape` and of the WIN×WIN window at (x0, y0) that coincide."""
+    h, w = shape[:2]
+    xs, ys, xe, ye = max(0, x0), max(0, y0), min(w, x0 + WIN), min(h, y0 + WIN)
+    if xe <= xs or ye <= ys:
+        return None
+    return (slice(ys, ye), slice(xs, xe)), (slice(ys - y0, ye - y0), slice(xs - x0, xe - x0))
+
+
 def crop(arr, x0, y0, fill=0):
     """WIN×WIN window at (x0, y0) of arr (H, W[, C]), out-of-image filled."""
-    h, w = arr.shape[:2]
     out = np.full((WIN, WIN) + arr.shape[2:], fill, arr.dtype)
-    xs, ys = max(0, x0), max(0, y0)
-    xe, ye = min(w, x0 + WIN), min(h, y0 + WIN)
-    if xe > xs and ye > ys:
-        out[ys - y0:ye - y0, xs - x0:xe - x0] = arr[ys:ye, xs:xe]
+    if (both := overlap(arr.shape, x0, y0)):
+        out[both[1]] = arr[both[0]]
+    return out
+
+
+def paste(window, x0, y0, shape):
+    """The WIN×WIN window placed at (x0, y0) in zeros of `shape`."""
+    out = np.zeros(shape, window.dtype)
+    if (both := overlap(shape, x0, y0)):
+        out[both[0]] = window[both[1]]
     return out
 
 
@@ -200,21 +214,22 @@ def evaluate(args):
         vy1, vx1 = min(lab.shape[0], ys.max() + 49), min(lab.shape[1], xs.max() + 49)
         truth = truth_full[vy0:vy1, vx0:vx1]
         view = img[vy0:vy1, vx0:vx1]
-        ignore = np.zeros_like(truth)
+        # Pixels within the tolerance of the outline count neither way and are never clicked.
+        keep = np.ones_like(truth)
         if args.tolerance:
-            ignore = ndimage.binary_dilation(truth, iterations=args.tolerance) & ~ndimage.binary_erosion(truth, iterations=args.tolerance)
+            keep = ~(ndimage.binary_dilation(truth, iterations=args.tolerance) & ~ndimage.binary_erosion(truth, iterations=args.tolerance))
         pred = np.zeros_like(truth)
         prob_view = np.zeros(truth.shape, np.float32)
         clicks, ious = [], []
         while len(ious) < 20:
-            c = robot_click(truth & ~ignore, pred & ~ignore, [(a, b) for a, b, _ in clicks]) if args.tolerance else robot_click(truth, pred, [(a, b) for a, b, _ in clicks])
+            c = robot_click(truth & keep, pred & keep, [(a, b) for a, b, _ in clicks])
             if c is None:
                 break
             clicks.append(c)
-            # window centred on the bbox of current mask and clicks
-            pts = [(a, b) for a, b, _ in clicks if _]
+            # The window is centred on the bbox of the current mask and the positive clicks.
             my, mx = np.nonzero(pred)
-            allx = [a for a, _ in pts] + list(mx); ally = [b for _, b in pts] + list(my)
+            allx = [a for a, _, positive in clicks if positive] + list(mx)
+            ally = [b for _, b, positive in clicks if positive] + list(my)
             cx = (min(allx) + max(allx)) // 2; cy = (min(ally) + max(ally)) // 2
             x0, y0 = cx - WIN // 2, cy - WIN // 2
             iw = crop(view, x0, y0)
@@ -222,18 +237,14 @@ def evaluate(args):
             prev = crop(prob_view, x0, y0)
             with torch.no_grad():
                 prob = torch.sigmoid(model(torch.from_numpy(net_input(iw, local, prev)[None]))).numpy()[0]
-            prob_view[:] = 0
-            ph, pw = prob_view.shape
-            xs_, ys_ = max(0, x0), max(0, y0)
-            xe_, ye_ = min(pw, x0 + WIN), min(ph, y0 + WIN)
-            prob_view[ys_:ye_, xs_:xe_] = prob[ys_ - y0:ye_ - y0, xs_ - x0:xe_ - x0]
+            prob_view = paste(prob, x0, y0, truth.shape)
             pred = prob_view > args.threshold
-            keep = ~ignore
             inter = (pred & truth & keep).sum(); union = ((pred | truth) & keep).sum()
             ious.append(inter / union if union else 1.0)
             if len(ious) >= 5 and ious[-1] >= 0.90:
                 break
-        ious += [ious[-1]] * (20 - len(ious))
+        # A nucleus wholly within the tolerance band leaves nothing to click: done, as in ours.
+        ious += [ious[-1] if ious else 1.0] * (20 - len(ious))
         noc = lambda t: next((i + 1 for i, v in enumerate(ious) if v >= t), 20)
         nocs85.append(noc(0.85)); nocs90.append(noc(0.90)); ious_all.append(ious)
         if count % 100 == 99:
