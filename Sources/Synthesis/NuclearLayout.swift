@@ -15,7 +15,7 @@ public struct SyntheticNucleus: Sendable, Equatable {
 /// drawn from pool statistics, placed at the pool's coverage, with at most
 /// `maximumOverlap` pairwise overlap (intersection / smaller area).
 public struct NuclearLayout: Sendable {
-    public var nuclei: [SyntheticNucleus]
+    public private(set) var nuclei: [SyntheticNucleus]
     public let width: Int, height: Int
 
     public struct Parameters: Sendable, Equatable {
@@ -25,7 +25,7 @@ public struct NuclearLayout: Sendable {
         public var vertices: Int = 18
         /// Coverage is drawn uniformly in this multiple of the pool's coverage.
         public var coverageRange: ClosedRange<Double> = 0.6...1.3
-        /// Placement attempts per nucleus before the layout is declared full.
+        /// Positions tried for a nucleus before it is left out.
         public var attempts: Int = 30
         public init() {}
     }
@@ -33,33 +33,54 @@ public struct NuclearLayout: Sendable {
     public static func generate<G: RandomNumberGenerator>(
         width: Int, height: Int, statistics: PoolStatistics, parameters: Parameters = Parameters(), using rng: inout G
     ) -> NuclearLayout {
+        var layout = NuclearLayout(nuclei: [], width: width, height: height)
+        guard !statistics.areas.isEmpty, width > 0, height > 0 else { return layout }
         var owner = [Int32](repeating: -1, count: width * height)
-        var nuclei: [SyntheticNucleus] = []
-        guard !statistics.areas.isEmpty, width > 0, height > 0 else { return NuclearLayout(nuclei: [], width: width, height: height) }
+        // Drawn and placed one by one, a filling layout accepts only small nuclei, and the
+        // placed ones come out far smaller than the pool's (median 150 px against 223 on
+        // MoNuSeg's training pool); drawn first and placed largest first, they keep its sizes.
+        for shape in shapes(width: width, height: height, statistics: statistics, parameters: parameters, using: &rng) {
+            for _ in 0..<parameters.attempts {
+                let outline = polygon(area: shape.area, ratio: shape.ratio, width: width, height: height,
+                                      parameters: parameters, using: &rng)
+                if layout.place(outline, owner: &owner, maximumOverlap: parameters.maximumOverlap) { break }
+            }
+        }
+        return layout
+    }
+
+    /// Areas and axis ratios drawn from the pool until they cover the layout's drawn share of
+    /// the image, largest first.
+    static func shapes<G: RandomNumberGenerator>(width: Int, height: Int, statistics: PoolStatistics,
+                                                 parameters: Parameters, using rng: inout G) -> [(area: Double, ratio: Double)] {
         let coverage = min(0.6, statistics.nuclearCoverage * Double.random(in: parameters.coverageRange, using: &rng))
         let target = coverage * Double(width * height)
-        var covered = 0.0, failures = 0
-        while covered < target && failures < parameters.attempts {
+        var shapes: [(area: Double, ratio: Double)] = []
+        var planned = 0.0
+        while planned < target {
             let area = statistics.areas.randomElement(using: &rng)!
-            let ratio = min(1, max(0.3, statistics.axisRatios.randomElement(using: &rng)!))
-            let outline = polygon(area: area, ratio: ratio, width: width, height: height,
-                                  parameters: parameters, using: &rng)
-            var pixels: [Int] = []
-            PolygonRasterizer.forEachPixel(in: outline, width: width, height: height) { x, y in pixels.append(y * width + x) }
-            guard pixels.count >= 4 else { failures += 1; continue }
-            var shared: [Int32: Int] = [:]
-            for index in pixels where owner[index] >= 0 { shared[owner[index], default: 0] += 1 }
-            let acceptable = shared.allSatisfy { other, intersection in
-                Double(intersection) <= parameters.maximumOverlap * Double(min(pixels.count, nuclei[Int(other)].pixels.count))
-            }
-            guard acceptable else { failures += 1; continue }
-            failures = 0
-            let id = Int32(nuclei.count)
-            for index in pixels where owner[index] < 0 { owner[index] = id }
-            nuclei.append(SyntheticNucleus(outline: outline, pixels: pixels, polygonArea: shoelace(outline)))
-            covered += Double(pixels.count)
+            shapes.append((area, min(1, max(0.3, statistics.axisRatios.randomElement(using: &rng)!))))
+            planned += area
         }
-        return NuclearLayout(nuclei: nuclei, width: width, height: height)
+        return shapes.sorted { $0.area > $1.area }
+    }
+
+    /// Adds the nucleus unless it covers fewer than 4 pixels or overlaps a placed one by more
+    /// than `maximumOverlap` of the smaller; `owner` holds the first nucleus at each pixel.
+    private mutating func place(_ outline: [Point], owner: inout [Int32], maximumOverlap: Double) -> Bool {
+        var pixels: [Int] = []
+        PolygonRasterizer.forEachPixel(in: outline, width: width, height: height) { x, y in pixels.append(y * width + x) }
+        guard pixels.count >= 4 else { return false }
+        var shared: [Int32: Int] = [:]
+        for index in pixels where owner[index] >= 0 { shared[owner[index], default: 0] += 1 }
+        let acceptable = shared.allSatisfy { other, intersection in
+            Double(intersection) <= maximumOverlap * Double(min(pixels.count, nuclei[Int(other)].pixels.count))
+        }
+        guard acceptable else { return false }
+        let id = Int32(nuclei.count)
+        for index in pixels where owner[index] < 0 { owner[index] = id }
+        nuclei.append(SyntheticNucleus(outline: outline, pixels: pixels, polygonArea: Self.shoelace(outline)))
+        return true
     }
 
     /// Instance labels 1...N in placement order; where two nuclei overlap the later one wins,

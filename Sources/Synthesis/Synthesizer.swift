@@ -17,6 +17,8 @@ public struct Synthesizer: Sendable {
         /// Fewer sure nuclear samples than this in an image: completed with H/E texture.
         public var minimumTextureSamples: Int = 500
         public var layout = NuclearLayout.Parameters()
+        /// Which nuclei get open chromatin (a pale interior inside a dark membrane).
+        public var vesicular = VesicularNuclei()
         public init(size: Int = 256) { self.size = size }
     }
 
@@ -103,6 +105,7 @@ public struct Synthesizer: Sendable {
         var factors = [Float](repeating: 1, count: Int(labels.maxLabel) + 1)
         for label in factors.indices { factors[label] = Float.random(in: configuration.stainVariation, using: &rng) }
         for index in 0..<count { h.storage[index] = max(0, h.storage[index] * factors[Int(labels.storage[index])]) }
+        configuration.vesicular.apply(to: &h, labels: labels, using: &rng)
         return ColorDeconvolution.combine(StainPlanes(hematoxylin: h, eosin: e, dab: d))
     }
 

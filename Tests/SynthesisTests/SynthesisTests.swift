@@ -36,6 +36,57 @@ final class SynthesisTests: XCTestCase {
         }
     }
 
+    func testCrowdedLayoutsKeepThePoolsSizeDistribution() {
+        // A crowded pool with sizes spread over a decade: placed one by one, a filling layout
+        // would accept mostly the small nuclei.
+        let areas = (0..<100).map { 40 + 3.6 * Double($0) }
+        let stats = PoolStatistics(areas: areas, axisRatios: [0.7, 0.8, 0.9, 1], nuclearCoverage: 0.4, densityPer10k: 20)
+        var placed: [Double] = []
+        for seed in 0..<10 as Range<UInt64> {
+            var rng = SplitMix64(seed: seed)
+            placed += NuclearLayout.generate(width: 128, height: 128, statistics: stats, using: &rng).nuclei.map(\.polygonArea)
+        }
+        placed.sort()
+        let median = placed[placed.count / 2]
+        XCTAssertEqual(median, stats.medianArea, accuracy: 0.1 * stats.medianArea)
+    }
+
+    func testVesicularNucleiArePaleInsideADarkMembrane() {
+        // A disk of radius 8 (label 1) and one of radius 2 (label 2), hematoxylin 1 everywhere.
+        var labels = LabelMap(width: 40, height: 24, repeating: 0)
+        for y in 0..<24 {
+            for x in 0..<40 {
+                if (x - 12) * (x - 12) + (y - 12) * (y - 12) <= 64 { labels[x, y] = 1 }
+                if (x - 32) * (x - 32) + (y - 12) * (y - 12) <= 4 { labels[x, y] = 2 }
+            }
+        }
+        var vesicular = VesicularNuclei()
+        vesicular.share = 1
+        vesicular.nucleolusChance = 0
+        vesicular.rimWidth = 2...2
+        var h = Plane(width: 40, height: 24, repeating: 1)
+        var rng = SplitMix64(seed: 3)
+        vesicular.apply(to: &h, labels: labels, using: &rng)
+
+        let depth = DistanceTransform.euclidean(labels.map { $0 == 1 })
+        let interior = h.storage.indices.filter { depth.storage[$0] > 2 }.map { h.storage[$0] }
+        XCTAssertFalse(interior.isEmpty)
+        // One pallor per nucleus, within the configured range.
+        XCTAssertEqual(Set(interior).count, 1)
+        XCTAssert(vesicular.pallor.contains(1 - interior[0]))
+        // The membrane, the background and the nucleus too thin to be open keep their density.
+        for index in h.storage.indices where depth.storage[index] <= 2 {
+            XCTAssertEqual(h.storage[index], 1, "pixel \(index % 40),\(index / 40)")
+        }
+
+        // A nucleolus: a dot of up to 9 pixels darker than the membrane.
+        vesicular.nucleolusChance = 1
+        var withNucleolus = Plane(width: 40, height: 24, repeating: 1)
+        vesicular.apply(to: &withNucleolus, labels: labels, using: &rng)
+        let dot = withNucleolus.storage.filter { $0 > 1 }.count
+        XCTAssert((1...9).contains(dot), "\(dot) nucleolus pixels")
+    }
+
     func testCompositeIsMaskWeightedMixOfNucleusAndBackground() throws {
         let nuclear = RGBImage(width: 3, height: 1, fill: (100, 20, 200))
         let background = RGBImage(width: 3, height: 1, fill: (200, 220, 0))

@@ -1,0 +1,63 @@
+import Imaging
+
+/// Open (vesicular) chromatin: a pale nucleus inside a dark membrane, with a nucleolus.
+///
+/// The sampled nuclear texture is the pool's surely-nuclear pixels, the darkest ones, so
+/// without this every synthetic nucleus is a uniformly dark blob, and a model trained on
+/// them segments only the dark specks of the large pale nuclei of tumours (IoU ≈ 0.2 after
+/// one click on MoNuSeg training nuclei of 600+ px).
+public struct VesicularNuclei: Sendable, Equatable {
+    /// Share of nuclei drawn vesicular; the others keep their solid texture.
+    public var share: Double = 0.5
+    /// Fraction of the hematoxylin density the interior loses.
+    public var pallor: ClosedRange<Float> = 0.3...0.7
+    /// Width (pixels) of the dark membrane that keeps its full density.
+    public var rimWidth: ClosedRange<Float> = 1.5...3
+    /// Chance of a nucleolus (a dark dot of radius ~1.5 px) in a vesicular nucleus.
+    public var nucleolusChance: Double = 0.6
+    /// Nuclei with a thinner interior than this (pixels from the outline) stay solid.
+    public var minimumDepth: Float = 3
+
+    public init() {}
+
+    /// Pales the interior of a random share of the nuclei of `labels` in `hematoxylin`.
+    public func apply<G: RandomNumberGenerator>(to hematoxylin: inout Plane, labels: LabelMap, using rng: inout G) {
+        for (id, box) in Self.boxes(labels) {
+            guard Double.random(in: 0..<1, using: &rng) < share else { continue }
+            let loss = Float.random(in: pallor, using: &rng), rim = Float.random(in: rimWidth, using: &rng)
+            let hasNucleolus = Double.random(in: 0..<1, using: &rng) < nucleolusChance
+            // One pixel of margin so the box's edge is outside the nucleus.
+            let x0 = box.x0 - 1, y0 = box.y0 - 1, width = box.x1 - box.x0 + 2, height = box.y1 - box.y0 + 2
+            var inside = Mask(width: width, height: height, repeating: false)
+            for y in box.y0..<box.y1 {
+                for x in box.x0..<box.x1 where labels[x, y] == id { inside[x - x0, y - y0] = true }
+            }
+            let depth = DistanceTransform.euclidean(inside)
+            let interior = depth.storage.indices.filter { depth.storage[$0] > rim }
+            guard (depth.storage.max() ?? 0) >= minimumDepth, !interior.isEmpty else { continue }
+            let nucleolus = interior[Int.random(in: 0..<interior.count, using: &rng)]
+            let (nx, ny) = (Float(nucleolus % width), Float(nucleolus / width))
+            for local in interior {
+                let (lx, ly) = (local % width, local / width)
+                let index = (ly + y0) * labels.width + lx + x0
+                let dx = Float(lx) - nx, dy = Float(ly) - ny
+                let factor = hasNucleolus && dx * dx + dy * dy <= 2.25 ? 1.2 : 1 - loss
+                hematoxylin.storage[index] *= factor
+            }
+        }
+    }
+
+    /// Bounding box (half-open) of every instance, in label order.
+    static func boxes(_ labels: LabelMap) -> [(UInt32, (x0: Int, y0: Int, x1: Int, y1: Int))] {
+        var boxes: [UInt32: (x0: Int, y0: Int, x1: Int, y1: Int)] = [:]
+        for y in 0..<labels.height {
+            for x in 0..<labels.width {
+                let id = labels[x, y]
+                guard id != 0 else { continue }
+                let b = boxes[id] ?? (x, y, x + 1, y + 1)
+                boxes[id] = (min(b.x0, x), min(b.y0, y), max(b.x1, x + 1), max(b.y1, y + 1))
+            }
+        }
+        return boxes.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+}
