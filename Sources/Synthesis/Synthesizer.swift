@@ -3,8 +3,9 @@ import Imaging
 import Randomness
 
 /// Initial synthesis (Hou et al., CVPR 2019): random nuclear masks from the pool's
-/// statistics, painted with real nuclear texture over a real background whose nuclei were
-/// inpainted away: S = M·N + (1−M)·B. Pair `index` of seed `seed` is always the same.
+/// statistics, painted with real nuclear texture (half of them opened into vesicular
+/// nuclei) over a real background whose nuclei were inpainted away: S = M·N + (1−M)·B.
+/// Pair `index` of seed `seed` is always the same.
 public struct Synthesizer: Sendable {
     public struct Configuration: Sendable, Equatable {
         public var size: Int = 256
