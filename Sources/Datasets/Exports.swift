@@ -107,33 +107,16 @@ public enum COCOExport {
             let imageID = index + 1
             let labels = image.labels
             imageEntries.append(["id": imageID, "file_name": image.fileName, "width": labels.width, "height": labels.height])
-            // Bounding boxes and areas in one pass.
-            var boxes: [UInt32: (minX: Int, minY: Int, maxX: Int, maxY: Int, area: Int)] = [:]
-            for y in 0..<labels.height {
-                for x in 0..<labels.width {
-                    let label = labels.storage[y * labels.width + x]
-                    guard label != 0 else { continue }
-                    if var box = boxes[label] {
-                        box.minX = min(box.minX, x); box.maxX = max(box.maxX, x)
-                        box.minY = min(box.minY, y); box.maxY = max(box.maxY, y)
-                        box.area += 1
-                        boxes[label] = box
-                    } else {
-                        boxes[label] = (x, y, x, y, 1)
-                    }
-                }
-            }
-            for label in boxes.keys.sorted() {
-                let box = boxes[label]!
+            for (label, box) in labels.instanceExtents() {
                 annotations.append([
                     "id": nextAnnotation,
                     "image_id": imageID,
                     "category_id": 1,
                     "segmentation": ["size": [labels.height, labels.width],
-                                     "counts": COCORLE.encode(labels, label: label, minX: box.minX, minY: box.minY,
-                                                              maxX: box.maxX, maxY: box.maxY)] as [String: Any],
+                                     "counts": COCORLE.encode(labels, label: label, minX: box.x0, minY: box.y0,
+                                                              maxX: box.x1 - 1, maxY: box.y1 - 1)] as [String: Any],
                     "area": box.area,
-                    "bbox": [box.minX, box.minY, box.maxX - box.minX + 1, box.maxY - box.minY + 1],
+                    "bbox": [box.x0, box.y0, box.x1 - box.x0, box.y1 - box.y0],
                     "iscrowd": 0,
                 ])
                 nextAnnotation += 1

@@ -26,18 +26,8 @@ struct TrainingSampler {
         self.options = options
         var instances: [Instance] = []
         for (index, pair) in pairs.enumerated() {
-            var boxes: [UInt32: (Int, Int, Int, Int, Int)] = [:]
-            let labels = pair.labels
-            for y in 0..<labels.height {
-                for x in 0..<labels.width {
-                    let id = labels[x, y]
-                    guard id != 0 else { continue }
-                    let b = boxes[id] ?? (x, y, x + 1, y + 1, 0)
-                    boxes[id] = (min(b.0, x), min(b.1, y), max(b.2, x + 1), max(b.3, y + 1), b.4 + 1)
-                }
-            }
-            for (id, b) in boxes.sorted(by: { $0.key < $1.key }) where b.4 >= minimumArea {
-                instances.append(Instance(image: index, id: id, x0: b.0, y0: b.1, x1: b.2, y1: b.3))
+            for (id, e) in pair.labels.instanceExtents() where e.area >= minimumArea {
+                instances.append(Instance(image: index, id: id, x0: e.x0, y0: e.y0, x1: e.x1, y1: e.y1))
             }
         }
         guard !instances.isEmpty else { throw .invalidArgument("the training data has no nuclei of \(minimumArea)+ pixels") }

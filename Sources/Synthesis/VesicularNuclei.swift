@@ -22,7 +22,7 @@ public struct VesicularNuclei: Sendable, Equatable {
 
     /// Pales the interior of a random share of the nuclei of `labels` in `hematoxylin`.
     public func apply<G: RandomNumberGenerator>(to hematoxylin: inout Plane, labels: LabelMap, using rng: inout G) {
-        for (id, box) in Self.boxes(labels) {
+        for (id, box) in labels.instanceExtents() {
             guard Double.random(in: 0..<1, using: &rng) < share else { continue }
             let loss = Float.random(in: pallor, using: &rng), rim = Float.random(in: rimWidth, using: &rng)
             let hasNucleolus = Double.random(in: 0..<1, using: &rng) < nucleolusChance
@@ -45,19 +45,5 @@ public struct VesicularNuclei: Sendable, Equatable {
                 hematoxylin.storage[index] *= factor
             }
         }
-    }
-
-    /// Bounding box (half-open) of every instance, in label order.
-    static func boxes(_ labels: LabelMap) -> [(UInt32, (x0: Int, y0: Int, x1: Int, y1: Int))] {
-        var boxes: [UInt32: (x0: Int, y0: Int, x1: Int, y1: Int)] = [:]
-        for y in 0..<labels.height {
-            for x in 0..<labels.width {
-                let id = labels[x, y]
-                guard id != 0 else { continue }
-                let b = boxes[id] ?? (x, y, x + 1, y + 1)
-                boxes[id] = (min(b.x0, x), min(b.y0, y), max(b.x1, x + 1), max(b.y1, y + 1))
-            }
-        }
-        return boxes.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 }

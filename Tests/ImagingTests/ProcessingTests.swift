@@ -44,6 +44,17 @@ final class ProcessingTests: XCTestCase {
         XCTAssertEqual(box?.x0, 3); XCTAssertEqual(box?.y0, 2); XCTAssertEqual(box?.x1, 7); XCTAssertEqual(box?.y1, 6)
     }
 
+    func testInstanceExtentsAreHalfOpenBoxesWithAreasInLabelOrder() throws {
+        let labels = try LabelMap(width: 4, height: 3, storage: [0, 7, 7, 0,
+                                                                 2, 0, 7, 0,
+                                                                 2, 2, 0, 0])
+        let extents = labels.instanceExtents()
+        XCTAssertEqual(extents.map(\.id), [2, 7])
+        XCTAssertEqual(extents[0].extent, InstanceExtent(x0: 0, y0: 1, x1: 2, y1: 3, area: 3))
+        XCTAssertEqual(extents[1].extent, InstanceExtent(x0: 1, y0: 0, x1: 3, y1: 2, area: 3))
+        XCTAssert(LabelMap(width: 3, height: 3, repeating: 0).instanceExtents().isEmpty)
+    }
+
     func testDistanceTransformEdgeCases() {
         // A single background pixel in the middle of a 5×5 foreground.
         var mask = Mask(width: 5, height: 5, repeating: true)
