@@ -1,6 +1,7 @@
 import Imaging
 
-/// Open (vesicular) chromatin: a pale nucleus inside a dark membrane, with a nucleolus.
+/// Open (vesicular) chromatin: a pale nucleus speckled with chromatin clumps inside a dark
+/// membrane, with a nucleolus.
 ///
 /// The sampled nuclear texture is the pool's surely-nuclear pixels, the darkest ones, so
 /// without this every synthetic nucleus is a uniformly dark blob, and a model trained on
@@ -17,6 +18,12 @@ public struct VesicularNuclei: Sendable, Equatable {
     public var nucleolusChance: Double = 0.6
     /// Nuclei with a thinner interior than this (pixels from the outline) stay solid.
     public var minimumDepth: Float = 3
+    /// Share of the interior held in coarse chromatin clumps that keep their density: open
+    /// nuclei are not evenly pale but speckled, and a model that has seen only even ones
+    /// outlines the clumps of a real one instead of the nucleus.
+    public var clumping: ClosedRange<Float> = 0.1...0.4
+    /// Size of the clumps: the Gaussian sigma (pixels) of the smoothed noise they are cut from.
+    public var clumpSigma: Double = 1.0
 
     public init() {}
 
@@ -37,13 +44,30 @@ public struct VesicularNuclei: Sendable, Equatable {
             guard (depth.storage.max() ?? 0) >= minimumDepth, !interior.isEmpty else { continue }
             let nucleolus = interior[Int.random(in: 0..<interior.count, using: &rng)]
             let (nx, ny) = (Float(nucleolus % width), Float(nucleolus / width))
-            for local in interior {
+            let clumps = clumpWeights(interior: interior, width: width, height: height, using: &rng)
+            for (k, local) in interior.enumerated() {
                 let (lx, ly) = (local % width, local / width)
                 let index = (ly + y0) * labels.width + lx + x0
                 let dx = Float(lx) - nx, dy = Float(ly) - ny
-                let factor = hasNucleolus && dx * dx + dy * dy <= 2.25 ? 1.2 : 1 - loss
+                let factor = hasNucleolus && dx * dx + dy * dy <= 2.25 ? 1.2 : 1 - loss * (1 - clumps[k])
                 hematoxylin.storage[index] *= factor
             }
         }
+    }
+
+    /// Per interior pixel, how much of its density a clump keeps (0 = paled in full, 1 = kept):
+    /// the top `clumping` share of smoothed noise, with a soft edge.
+    func clumpWeights<G: RandomNumberGenerator>(interior: [Int], width: Int, height: Int,
+                                                using rng: inout G) -> [Float] {
+        let share = Float.random(in: clumping, using: &rng)
+        guard share > 0 else { return [Float](repeating: 0, count: interior.count) }
+        var noise = Plane(width: width, height: height, repeating: 0)
+        for index in noise.storage.indices { noise.storage[index] = Float.random(in: -1...1, using: &rng) }
+        noise = GaussianBlur.apply(noise, sigma: clumpSigma)
+        let values = interior.map { noise.storage[$0] }
+        let sorted = values.sorted()
+        let cut = sorted[min(sorted.count - 1, Int(Float(sorted.count) * (1 - share)))]
+        let edge = max(1e-6, (sorted[sorted.count - 1] - sorted[0]) * 0.1)
+        return values.map { min(1, max(0, ($0 - cut) / edge + 0.5)) }
     }
 }

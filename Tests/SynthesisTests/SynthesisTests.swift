@@ -64,6 +64,7 @@ final class SynthesisTests: XCTestCase {
         vesicular.share = 1
         vesicular.nucleolusChance = 0
         vesicular.rimWidth = 2...2
+        vesicular.clumping = 0...0
         var h = Plane(width: 40, height: 24, repeating: 1)
         var rng = SplitMix64(seed: 3)
         vesicular.apply(to: &h, labels: labels, using: &rng)
@@ -85,6 +86,20 @@ final class SynthesisTests: XCTestCase {
         vesicular.apply(to: &withNucleolus, labels: labels, using: &rng)
         let dot = withNucleolus.storage.filter { $0 > 1 }.count
         XCTAssert((1...9).contains(dot), "\(dot) nucleolus pixels")
+
+        // Clumps: about the drawn share of the interior keeps (nearly) its density, the rest
+        // is paled by the nucleus's one factor; the membrane is still untouched.
+        vesicular.nucleolusChance = 0
+        vesicular.clumping = 0.3...0.3
+        var clumped = Plane(width: 40, height: 24, repeating: 1)
+        vesicular.apply(to: &clumped, labels: labels, using: &rng)
+        let inside = clumped.storage.indices.filter { depth.storage[$0] > 2 }.map { clumped.storage[$0] }
+        let pale = inside.min() ?? 1
+        XCTAssert(vesicular.pallor.contains(1 - pale))
+        let kept = inside.filter { $0 > 1 - (1 - pale) / 2 }.count
+        XCTAssertEqual(Double(kept) / Double(inside.count), 0.3, accuracy: 0.12)
+        XCTAssertGreaterThan(inside.filter { $0 == pale }.count, inside.count / 3)
+        for index in clumped.storage.indices where depth.storage[index] <= 2 { XCTAssertEqual(clumped.storage[index], 1) }
     }
 
     func testCompositeIsMaskWeightedMixOfNucleusAndBackground() throws {
