@@ -18,7 +18,7 @@ public struct Synthesizer: Sendable {
         /// Fewer sure nuclear samples than this in an image: completed with H/E texture.
         public var minimumTextureSamples: Int = 500
         public var layout = NuclearLayout.Parameters()
-        /// Which nuclei get open chromatin (a pale interior inside a dark membrane).
+        /// Which nuclei get open chromatin (a pale interior speckled with clumps, inside a dark membrane).
         public var vesicular = VesicularNuclei()
         public init(size: Int = 256) { self.size = size }
     }
