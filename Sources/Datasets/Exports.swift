@@ -55,9 +55,10 @@ public enum COCORLE {
         return counts
     }
 
-    /// The runs of `label` in `labels`, scanning only its bounding box (columns minX...maxX,
-    /// rows minY...maxY): everything outside is background and only shifts run starts.
-    static func encode(_ labels: LabelMap, label: UInt32, minX: Int, minY: Int, maxX: Int, maxY: Int) -> [Int] {
+    /// The runs of `label` in `labels`, scanning only its bounding box `box`: everything
+    /// outside is background and only shifts run starts.
+    static func encode(_ labels: LabelMap, label: UInt32, in box: InstanceExtent) -> [Int] {
+        let (minX, minY, maxX, maxY) = (box.x0, box.y0, box.x1 - 1, box.y1 - 1)
         let height = labels.height
         var counts: [Int] = []
         var current = false, lastChange = 0
@@ -113,8 +114,7 @@ public enum COCOExport {
                     "image_id": imageID,
                     "category_id": 1,
                     "segmentation": ["size": [labels.height, labels.width],
-                                     "counts": COCORLE.encode(labels, label: label, minX: box.x0, minY: box.y0,
-                                                              maxX: box.x1 - 1, maxY: box.y1 - 1)] as [String: Any],
+                                     "counts": COCORLE.encode(labels, label: label, in: box)] as [String: Any],
                     "area": box.area,
                     "bbox": [box.x0, box.y0, box.x1 - box.x0, box.y1 - box.y0],
                     "iscrowd": 0,
