@@ -79,7 +79,7 @@ let package = Package(
         .target(name: "Orchestration", dependencies: ["Project"]),
         // The cycle's stages done by the services, through their clients only.
         .target(name: "Orchestrator", dependencies: [
-            "Orchestration", "Project", "Clients", "Wire", "Datasets", "Imaging", "Interactive", "Artifacts", "Randomness",
+            "Orchestration", "Project", "Clients", "Wire", "Datasets", "Imaging", "Interactive", "Artifacts", "Randomness", "Metrics",
         ]),
         .target(name: "OrchestratorService", dependencies: ["ServiceKit", "Wire", "Orchestrator", "Orchestration", "Project"]),
         .target(name: "SynthesisService", dependencies: ["ServiceKit", "Wire", "Synthesis", "Imaging"]),

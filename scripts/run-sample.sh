@@ -21,3 +21,5 @@ baseline_out=$(mktemp -d /tmp/annotator-baseline-XXXXXX)
 echo "classical baseline on all six sample crops:"
 "$annotator" metrics --gt Samples/monuseg-mini/instance_masks --pred "$baseline_out" --endpoint "$endpoint" | tail -2
 rm -rf "$baseline_out"
+# How close the accepted annotations came to the sample's ground truth (never used for training).
+"$annotator" cycle audit --project .run/sample.sqlite --gt Samples/monuseg-mini/instance_masks | tail -1

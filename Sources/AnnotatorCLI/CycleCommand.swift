@@ -9,8 +9,8 @@ import Wire
 struct CycleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cycle",
-        abstract: "Inspect, continue or export an annotation project: status, resume, report, export.",
-        subcommands: [CycleStatus.self, CycleResume.self, CycleReportCommand.self, CycleExport.self])
+        abstract: "Inspect, continue or export an annotation project: status, resume, report, export, audit.",
+        subcommands: [CycleStatus.self, CycleResume.self, CycleReportCommand.self, CycleExport.self, CycleAudit.self])
 }
 
 struct ProjectOption: ParsableArguments {

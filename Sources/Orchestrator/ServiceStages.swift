@@ -3,6 +3,7 @@ import Clients
 import Datasets
 import Foundation
 import Imaging
+import Metrics
 import Orchestration
 import Project
 import Randomness
@@ -250,9 +251,15 @@ public struct ServiceStages: CycleStages {
                                           instanceMapPath: mapURL.path, nucleusCount: result.nuclei, clicks: clicks,
                                           clickCount: result.clicks.count, seconds: result.seconds, modelSHA256: digest,
                                           annotator: who, proposalDice: agreement?.dice, proposalAJI: agreement?.aji))
-            note(String(format: "annotation: %@ — %d nuclei with %d clicks (%.2f per nucleus) in %.1f s%@", name, result.nuclei,
+            // The robot's masks against the masks it clicked from: how good the accepted labels are
+            // (shown only; `annotator cycle audit` scores a whole project this way).
+            let truthAgreement = person == nil
+                ? (try? SegmentationMetrics.evaluate(groundTruth: truth, prediction: result.labels)).flatMap { $0.scored ? $0 : nil }
+                : nil
+            note(String(format: "annotation: %@ — %d nuclei with %d clicks (%.2f per nucleus) in %.1f s%@%@", name, result.nuclei,
                         result.clicks.count, result.nuclei > 0 ? Double(result.clicks.count) / Double(result.nuclei) : 0,
-                        result.seconds, agreement.map { String(format: "; HoVerNet's proposal agreed: AJI %.3f", $0.aji) } ?? ""))
+                        result.seconds, agreement.map { String(format: "; HoVerNet's proposal agreed: AJI %.3f", $0.aji) } ?? "",
+                        truthAgreement.map { String(format: "; against the ground truth: AJI %.3f", $0.aji) } ?? ""))
         }
         next.annotatedDataset = folder.path
         return next
