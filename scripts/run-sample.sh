@@ -22,4 +22,5 @@ echo "classical baseline on all six sample crops:"
 "$annotator" metrics --gt Samples/monuseg-mini/instance_masks --pred "$baseline_out" --endpoint "$endpoint" | tail -2
 rm -rf "$baseline_out"
 # How close the accepted annotations came to the sample's ground truth (never used for training).
+echo "accepted annotations against the sample's ground truth:"
 "$annotator" cycle audit --project .run/sample.sqlite --gt Samples/monuseg-mini/instance_masks | tail -1
