@@ -33,6 +33,10 @@ public enum AnnotationAuditError: Error, Sendable, CustomStringConvertible {
 public struct AnnotationAudit: Sendable, Encodable {
     public struct Scores: Sendable, Encodable, Equatable {
         public var dice1, aji, pq: Double
+
+        init(_ scores: SegmentationScores) {
+            (dice1, aji, pq) = (scores.dice1, scores.aji, scores.pq)
+        }
     }
 
     /// One accepted annotation against the ground truth cropped at its rectangle.
@@ -45,8 +49,11 @@ public struct AnnotationAudit: Sendable, Encodable {
         public var clicks: Int
         /// Nuclei of the ground truth inside the rectangle; nil without ground truth.
         public var ground_truth_nuclei: Int?
-        /// Nil (JSON null) without ground truth for the image, or with neither map holding a nucleus.
-        public var scores: Scores?
+        /// Everything the metrics measured; nil without ground truth for the image, or with
+        /// neither map holding a nucleus.
+        var measured: SegmentationScores?
+        /// The scores shown; nil (JSON null) when nothing was measured.
+        public var scores: Scores? { measured.map(Scores.init) }
 
         private enum CodingKeys: String, CodingKey {
             case cycle, image, crop_x, crop_y, crop_width, crop_height, annotator, nuclei, clicks, ground_truth_nuclei, scores
@@ -111,7 +118,7 @@ public struct AnnotationAudit: Sendable, Encodable {
             row.ground_truth_nuclei = truthCrop.instanceIDs.count
             // Same size by the guards above, so the metrics cannot refuse the pair.
             if let scores = try? SegmentationMetrics.evaluate(groundTruth: truthCrop, prediction: annotation), scores.scored {
-                row.scores = Scores(dice1: scores.dice1, aji: scores.aji, pq: scores.pq)
+                row.measured = scores
             }
             rows.append(row)
         }
@@ -123,18 +130,14 @@ public struct AnnotationAudit: Sendable, Encodable {
         annotations = rows
         cycles = Dictionary(grouping: rows, by: \.cycle).keys.sorted().compactMap { cycle in
             let ofCycle = rows.filter { $0.cycle == cycle }
-            return Self.mean(ofCycle).map { CycleMean(cycle: cycle, scored: ofCycle.filter { $0.scores != nil }.count, scores: $0) }
+            return Self.mean(ofCycle).map { CycleMean(cycle: cycle, scored: ofCycle.filter { $0.measured != nil }.count, scores: $0) }
         }
         self.mean = mean
         self.unscored = unscored
     }
 
     private static func mean(_ rows: [Row]) -> Scores? {
-        let scored = rows.compactMap(\.scores)
-        guard !scored.isEmpty else { return nil }
-        let count = Double(scored.count)
-        return Scores(dice1: scored.reduce(0) { $0 + $1.dice1 } / count, aji: scored.reduce(0) { $0 + $1.aji } / count,
-                      pq: scored.reduce(0) { $0 + $1.pq } / count)
+        SegmentationScores.mean(rows.compactMap(\.measured)).map(Scores.init)
     }
 
     /// A plain-text table: one line per annotation, then the means per cycle and overall.
@@ -156,7 +159,7 @@ public struct AnnotationAudit: Sendable, Encodable {
                                 cell(cycle.scores.dice1), cell(cycle.scores.aji), cell(cycle.scores.pq)))
         }
         lines.append(String(format: "all annotations, mean of %d: dice1 %@  aji %@  pq %@",
-                            annotations.filter { $0.scores != nil }.count, cell(mean.dice1), cell(mean.aji), cell(mean.pq)))
+                            annotations.filter { $0.measured != nil }.count, cell(mean.dice1), cell(mean.aji), cell(mean.pq)))
         if unscored > 0 {
             lines.append("— : \(unscored) annotation(s) of images without a ground-truth map in the folder, not scored")
         }

@@ -3,7 +3,6 @@ import Clients
 import Datasets
 import Foundation
 import Imaging
-import Metrics
 import Orchestration
 import Project
 import Randomness
@@ -246,16 +245,15 @@ public struct ServiceStages: CycleStages {
             try? ImageFiles.writeRGB(try Overlay.outlines(image, result.labels),
                                      to: workspace.overlays.appendingPathComponent("cycle\(cycle)-annotated-\(name).png"))
             let clicks = String(decoding: try JSONEncoder().encode(result.clicks), as: UTF8.self)
-            let agreement = await agreement(of: result.labels, with: proposal, name: name)
+            let agreement = await agreement(groundTruth: result.labels, prediction: proposal, name: name, what: "the proposal")
             try await accept(AcceptedCrop(crop: crop, instanceMapSHA256: SHA256.hex(of: try Data(contentsOf: mapURL)),
                                           instanceMapPath: mapURL.path, nucleusCount: result.nuclei, clicks: clicks,
                                           clickCount: result.clicks.count, seconds: result.seconds, modelSHA256: digest,
                                           annotator: who, proposalDice: agreement?.dice, proposalAJI: agreement?.aji))
             // The robot's masks against the masks it clicked from: how good the accepted labels are
-            // (shown only; `annotator cycle audit` scores a whole project this way).
+            // (shown only, once the crop is accepted; `annotator cycle audit` scores a whole project this way).
             let truthAgreement = person == nil
-                ? (try? SegmentationMetrics.evaluate(groundTruth: truth, prediction: result.labels)).flatMap { $0.scored ? $0 : nil }
-                : nil
+                ? await self.agreement(groundTruth: truth, prediction: result.labels, name: name, what: "the ground truth") : nil
             note(String(format: "annotation: %@ — %d nuclei with %d clicks (%.2f per nucleus) in %.1f s%@%@", name, result.nuclei,
                         result.clicks.count, result.nuclei > 0 ? Double(result.clicks.count) / Double(result.nuclei) : 0,
                         result.seconds, agreement.map { String(format: "; HoVerNet's proposal agreed: AJI %.3f", $0.aji) } ?? "",
@@ -376,19 +374,22 @@ public struct ServiceStages: CycleStages {
         }
     }
 
-    /// The accepted map scored against HoVerNet's proposal for the crop: how much the
-    /// annotator had to correct a model that had not seen it, the progress measure of a
-    /// project without an evaluation set. Nil without a proposal or with nothing in either,
-    /// and when the metrics service fails: the annotation matters more than its score.
-    private func agreement(of accepted: LabelMap, with proposal: LabelMap?, name: String) async -> (dice: Double, aji: Double)? {
-        guard let proposal, accepted.maxLabel > 0 || proposal.maxLabel > 0 else { return nil }
+    /// One map scored against another by the metrics service: HoVerNet's proposal for the
+    /// crop against the accepted map (how much the annotator had to correct a model that had
+    /// not seen it, the progress measure of a project without an evaluation set), or the
+    /// simulated annotator's map against the ground truth it clicked from. Nil without a
+    /// prediction or with nothing in either, and when the metrics service fails: the
+    /// annotation matters more than its score.
+    private func agreement(groundTruth: LabelMap, prediction: LabelMap?, name: String,
+                           what: String) async -> (dice: Double, aji: Double)? {
+        guard let prediction, groundTruth.maxLabel > 0 || prediction.maxLabel > 0 else { return nil }
         do {
             let report = try await retry.run(service: "metrics", what: "Evaluate", note: note) {
-                try await MetricsClient(rpc: services.metrics.next()).evaluate([(name, accepted, proposal)])
+                try await MetricsClient(rpc: services.metrics.next()).evaluate([(name, groundTruth, prediction)])
             }
             return report.mean.map { ($0.dice1, $0.aji) }
         } catch {
-            note("annotation: \(name) kept without its agreement with the proposal (\(error))")
+            note("annotation: \(name) kept without its agreement with \(what) (\(error))")
             return nil
         }
     }
