@@ -43,6 +43,7 @@ enum CycleExecution {
         Console.note("project \(store.path); workspace \(settings.workspace.root.path)")
         Console.note("services — " + where_.joined(separator: "; "))
         Console.note("annotator: " + (person.map { "\($0.name), at this terminal" } ?? "simulated (the robot clicker)"))
+        Console.note(settings.plan.budgets.summary)
         Console.note("pool \(settings.sources.pool.path); evaluation \(settings.sources.evaluation?.path ?? "none (cycles are not scored)")")
 
         let started = ContinuousClock.now

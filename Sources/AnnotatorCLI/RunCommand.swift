@@ -164,19 +164,19 @@ struct PlanOptions: ParsableArguments {
     @Option(help: "Synthetic pairs (another seed) on which each HoVerNet model's post-processing is tuned, label-free (0 = reference parameters). Default 30; 8 on the sample.")
     var postProcessingValidation: Int?
 
-    @Option(help: "Minutes of GAN refiner training (0 = no refinement). Default 10; 0.5 on the sample.")
+    @Option(help: "Minutes of GAN refiner training (0 = no refinement). Default 10; 200 steps on the sample.")
     var refinerMinutes: Double?
 
-    @Option(help: "Minutes of interactive training: cycle 1, later cycles (e.g. 8,3).")
+    @Option(help: "Minutes of interactive training: cycle 1, later cycles. Default 8,3; 500,250 steps on the sample.")
     var interactiveMinutes: String?
 
-    @Option(help: "Minutes of HoVerNet training: cycle 1, later cycles (e.g. 15,8).")
+    @Option(help: "Minutes of HoVerNet training: cycle 1, later cycles. Default 15,8; 25,16 steps on the sample.")
     var hovernetMinutes: String?
 
     @Option(help: "Seed of synthesis, training and random choice. Default 0.")
     var seed: UInt64?
 
-    @Option(help: "What the budget options count: minutes (wall clock) or steps (reproducible). Default minutes.")
+    @Option(help: "What the budget options count: minutes (wall clock) or steps (reproducible). Default minutes; steps on the sample.")
     var budgetUnit: BudgetUnit?
 
     func plan(sample: Bool) throws -> CyclePlan {
@@ -187,11 +187,7 @@ struct PlanOptions: ParsableArguments {
             plan.syntheticCount = 48
             plan.mixSyntheticLimit = 48
             plan.postProcessingValidationCount = 8
-            plan.budgets.refinerMinutes = 0.5
-            plan.budgets.interactiveFirstMinutes = 1
-            plan.budgets.interactiveMinutes = 0.5
-            plan.budgets.hovernetFirstMinutes = 1.5
-            plan.budgets.hovernetMinutes = 1
+            plan.budgets = Self.sampleBudgets(budgetUnit ?? .steps)
         }
         if let cycles { plan.cycles = cycles }
         if let cropSize { plan.cropSize = cropSize }
@@ -215,6 +211,25 @@ struct PlanOptions: ParsableArguments {
             throw ValidationError("\(error)")
         }
         return plan
+    }
+
+    /// The sample's budgets: by default in steps, so that `make run` prints the same figures
+    /// on every run — what a 2-core machine fits in the minutes given with `--budget-unit
+    /// minutes` (about 5 minutes in all).
+    static func sampleBudgets(_ unit: BudgetUnit) -> StageBudgets {
+        var budgets = StageBudgets()
+        budgets.unit = unit
+        switch unit {
+        case .steps:
+            budgets.refinerMinutes = 200
+            (budgets.interactiveFirstMinutes, budgets.interactiveMinutes) = (500, 250)
+            (budgets.hovernetFirstMinutes, budgets.hovernetMinutes) = (25, 16)
+        case .minutes:
+            budgets.refinerMinutes = 0.5
+            (budgets.interactiveFirstMinutes, budgets.interactiveMinutes) = (1, 0.5)
+            (budgets.hovernetFirstMinutes, budgets.hovernetMinutes) = (1.5, 1)
+        }
+        return budgets
     }
 
     static func pair(_ text: String, _ option: String) throws -> (Double, Double) {

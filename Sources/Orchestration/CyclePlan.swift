@@ -136,6 +136,20 @@ public struct StageBudgets: Codable, Sendable, Equatable {
     }
 }
 
+extension StageBudgets {
+    /// One line for a run's log, e.g. "training budgets in steps: refiner 200; interactive
+    /// 500, then 250 per cycle; HoVerNet 25, then 16 per cycle".
+    public var summary: String {
+        func amount(_ value: Double) -> String {
+            value == value.rounded() ? String(Int(value)) : String(value)
+        }
+        let refiner = refinerMinutes > 0 ? "refiner \(amount(refinerMinutes))" : "no refiner"
+        return "training budgets in \(unit.rawValue): \(refiner); "
+            + "interactive \(amount(interactiveFirstMinutes)), then \(amount(interactiveMinutes)) per cycle; "
+            + "HoVerNet \(amount(hovernetFirstMinutes)), then \(amount(hovernetMinutes)) per cycle"
+    }
+}
+
 /// Why a cycle cannot run.
 public enum CycleError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidPlan(String)

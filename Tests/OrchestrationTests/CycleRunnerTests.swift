@@ -248,3 +248,14 @@ final class CycleReportTests: XCTestCase {
         XCTAssertTrue(html.contains("<td>—</td>"))
     }
 }
+
+final class StageBudgetsTests: XCTestCase {
+    func testSummaryNamesTheUnitAndEveryStage() {
+        var budgets = StageBudgets()
+        XCTAssertEqual(budgets.summary, "training budgets in minutes: refiner 10; interactive 8, then 3 per cycle; HoVerNet 15, then 8 per cycle")
+        budgets.unit = .steps
+        budgets.refinerMinutes = 0
+        budgets.interactiveMinutes = 0.5
+        XCTAssertEqual(budgets.summary, "training budgets in steps: no refiner; interactive 8, then 0.5 per cycle; HoVerNet 15, then 8 per cycle")
+    }
+}
