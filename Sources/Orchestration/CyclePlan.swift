@@ -141,7 +141,7 @@ extension StageBudgets {
     /// 500, then 250 per cycle; HoVerNet 25, then 16 per cycle".
     public var summary: String {
         func amount(_ value: Double) -> String {
-            value == value.rounded() ? String(Int(value)) : String(value)
+            value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
         }
         let refiner = refinerMinutes > 0 ? "refiner \(amount(refinerMinutes))" : "no refiner"
         return "training budgets in \(unit.rawValue): \(refiner); "
