@@ -128,9 +128,8 @@ public struct AnnotationAudit: Sendable, Encodable {
                 : "none of the \(records.count) annotated images has a ground-truth map")
         }
         annotations = rows
-        cycles = Dictionary(grouping: rows, by: \.cycle).keys.sorted().compactMap { cycle in
-            let ofCycle = rows.filter { $0.cycle == cycle }
-            return Self.mean(ofCycle).map { CycleMean(cycle: cycle, scored: ofCycle.filter { $0.measured != nil }.count, scores: $0) }
+        cycles = Dictionary(grouping: rows, by: \.cycle).sorted { $0.key < $1.key }.compactMap { cycle, ofCycle in
+            Self.mean(ofCycle).map { CycleMean(cycle: cycle, scored: ofCycle.filter { $0.measured != nil }.count, scores: $0) }
         }
         self.mean = mean
         self.unscored = unscored
