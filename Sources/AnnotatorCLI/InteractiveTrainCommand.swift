@@ -42,6 +42,10 @@ struct InteractiveTrain: AsyncParsableCommand {
     var architecture: InteractiveArchitecture
     @Option(help: "Corrective clicks simulated per step: 0…N, the network's own prediction fed back as the previous mask.")
     var maxExtraClicks = InteractiveTrainingOptions().maxExtraClicks
+    @Option(help: "Share of windows (0…1) whose target outline is grown, shrunk or shifted by 1…--target-jitter-pixels px, so that the corrective clicks, not the image, tell where it lies.")
+    var targetJitter = InteractiveTrainingOptions().targetOutlineJitter
+    @Option(help: "Largest outline move of --target-jitter, in network pixels.")
+    var targetJitterPixels = InteractiveTrainingOptions().targetOutlineJitterPixels
     @Option(help: "Per-pixel loss: bce, or nfl (RITM's normalised focal loss, γ = --focal-gamma); soft Dice × --dice-weight is added.")
     var loss = PixelLossName.bce
     @Option(help: "γ of the normalised focal loss. (default: \(F.defaultFocalGamma))")
@@ -57,6 +61,8 @@ struct InteractiveTrain: AsyncParsableCommand {
 
     func validate() throws {
         guard maxExtraClicks >= 0 else { throw ValidationError("--max-extra-clicks must be 0 or more") }
+        guard (0...1).contains(targetJitter) else { throw ValidationError("--target-jitter must be 0…1") }
+        guard (1...4).contains(targetJitterPixels) else { throw ValidationError("--target-jitter-pixels must be 1…4") }
         guard (focalGamma ?? 0) >= 0, diceWeight >= 0 else { throw ValidationError("--focal-gamma and --dice-weight must be 0 or more") }
         if loss != .nfl && focalGamma != nil { throw ValidationError("--focal-gamma applies to --loss nfl only") }
         if let firstWindow, firstWindow < 24 { throw ValidationError("--first-window must be at least 24 image pixels") }
@@ -76,6 +82,8 @@ struct InteractiveTrain: AsyncParsableCommand {
         options.batchSize = batchSize
         options.learningRate = learningRate
         options.maxExtraClicks = maxExtraClicks
+        options.targetOutlineJitter = targetJitter
+        options.targetOutlineJitterPixels = targetJitterPixels
         options.loss = loss.pixelLoss(gamma: focalGamma ?? F.defaultFocalGamma)
         options.diceWeight = diceWeight
         options.checkpoint = URL(fileURLWithPath: out)

@@ -63,6 +63,21 @@ final class TrainingTests: XCTestCase {
         XCTAssertTrue(summary.finalLoss.isFinite && summary.finalLoss > 0)
     }
 
+    func testTargetOutlineJitterTrainsDeterministically() throws {
+        let folder = TestPaths.temporaryDirectory("interactive-jitter")
+        func run(_ name: String) throws -> InteractiveNetwork {
+            var jittered = options(folder.appendingPathComponent(name))
+            jittered.targetOutlineJitter = 1
+            jittered.targetOutlineJitterPixels = 2
+            let (network, summary) = try InteractiveTrainer.train(configuration: tinyConfiguration(), data: try syntheticDataset(),
+                                                                  options: jittered, predictorOptions: predictorOptions())
+            XCTAssertTrue(summary.finalLoss.isFinite && summary.finalLoss > 0)
+            return network
+        }
+        let first = try run("a.safetensors"), second = try run("b.safetensors")
+        for ((name, x), (_, y)) in zip(first.stateDict(), second.stateDict()) { XCTAssertEqual(x.values, y.values, name) }
+    }
+
     func testCancellationStops() throws {
         let data = try syntheticDataset()
         let url = TestPaths.temporaryDirectory("interactive-cancel").appendingPathComponent("m.safetensors")
