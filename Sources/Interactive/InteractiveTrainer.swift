@@ -90,6 +90,9 @@ public enum InteractiveTrainer {
             throw .invalidArgument("a training run needs a step count or a time budget")
         }
         guard options.batchSize >= 2 else { throw .invalidArgument("batch size must be at least 2 (batch norm)") }
+        guard (0...1).contains(options.targetOutlineJitter), options.targetOutlineJitterPixels >= 1 else {
+            throw .invalidArgument("target outline jitter: a share of 0…1 and at least 1 pixel")
+        }
         var pairs: [LabeledImage] = []
         for sample in data.samples {
             do { pairs.append(try data.load(sample)) } catch { throw .dataset(error) }

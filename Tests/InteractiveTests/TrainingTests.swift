@@ -78,6 +78,16 @@ final class TrainingTests: XCTestCase {
         for ((name, x), (_, y)) in zip(first.stateDict(), second.stateDict()) { XCTAssertEqual(x.values, y.values, name) }
     }
 
+    func testOutOfRangeJitterIsRefused() throws {
+        var bad = options(TestPaths.temporaryDirectory("interactive-bad-jitter").appendingPathComponent("m.safetensors"))
+        bad.targetOutlineJitterPixels = 0
+        XCTAssertThrowsError(try InteractiveTrainer.train(configuration: tinyConfiguration(), data: try syntheticDataset(),
+                                                          options: bad, predictorOptions: predictorOptions())) {
+            guard case .invalidArgument(let message) = $0 as? InteractiveError else { return XCTFail("\($0)") }
+            XCTAssertTrue(message.contains("jitter"), message)
+        }
+    }
+
     func testCancellationStops() throws {
         let data = try syntheticDataset()
         let url = TestPaths.temporaryDirectory("interactive-cancel").appendingPathComponent("m.safetensors")
