@@ -158,17 +158,18 @@ public enum InteractiveTrainer {
                                                        options: InteractiveTrainingOptions, optimiser: Adam,
                                                        generator: inout G) throws(LearningError) -> Double {
         let size = input.size, plane = size * size
-        var samples = (0..<options.batchSize).map { _ in sampler.sample(using: &generator) }
+        let samples = (0..<options.batchSize).map { _ in sampler.sample(using: &generator) }
+        // The targets as masks once: the robot clicker reads them at every simulated click.
+        var truths = samples.map { sample in try! Mask(width: size, height: size, storage: sample.target.map { $0 > 0.5 }) }
         if options.targetOutlineJitter > 0 {
-            for n in samples.indices where Float.random(in: 0..<1, using: &generator) < options.targetOutlineJitter {
-                let truth = try! Mask(width: size, height: size, storage: samples[n].target.map { $0 > 0.5 })
-                samples[n].target = OutlinePerturbation.random(truth, upTo: options.targetOutlineJitterPixels, using: &generator).storage.map { $0 ? 1 : 0 }
+            for n in truths.indices where Float.random(in: 0..<1, using: &generator) < options.targetOutlineJitter {
+                truths[n] = OutlinePerturbation.random(truths[n], upTo: options.targetOutlineJitterPixels, using: &generator)
             }
         }
         var points = samples.map { [(u: $0.firstClick.u, v: $0.firstClick.v, positive: true)] }
         var previous: [[Float]?] = Array(repeating: nil, count: samples.count)
         let images = input.batch(samples.map(\.image), channels: 3)
-        let targets = input.batch(samples.map(\.target), channels: 1)
+        let targets = input.batch(truths.map { $0.storage.map { $0 ? 1 : 0 } }, channels: 1)
         let extra = Int.random(in: 0...options.maxExtraClicks, using: &generator)
         if extra > 0 {
             network.setTraining(false)
@@ -179,9 +180,8 @@ public enum InteractiveTrainer {
                     let logits = try network.head(network.backbone(imageFeatures: imageFeatures, guidance: guidance))
                     for n in samples.indices {
                         let probabilities = (0..<plane).map { 1 / (1 + Foundation.exp(-logits.data[n * plane + $0])) }
-                        let truth = try! Mask(width: size, height: size, storage: samples[n].target.map { $0 > 0.5 })
                         let predicted = try! Mask(width: size, height: size, storage: probabilities.map { $0 > 0.5 })
-                        var clicker = RobotClicker(groundTruth: truth)
+                        var clicker = RobotClicker(groundTruth: truths[n])
                         if let click = clicker.nextClick(prediction: predicted) {
                             points[n].append((Double(click.x), Double(click.y), click.positive))
                         }
@@ -189,7 +189,6 @@ public enum InteractiveTrainer {
                     }
                 }
             }
-            network.setTraining(true)
         }
         let guidance = input.batch(samples.indices.map { input.guidance(points: points[$0], previous: previous[$0]) }, channels: 3)
         network.setTraining(true)
