@@ -132,6 +132,8 @@ struct InteractiveArchitecture: ParsableArguments {
     var blocksPerStage: Int?
     @Option(help: "Channels of the segmentation head.")
     var headChannels: Int?
+    @Option(help: "Channels of the full-resolution image branch refining the head's logits (0 = none, logits at 1/2 resolution).")
+    var detailChannels: Int?
     @Option(help: "Click disk radius in network-input pixels.")
     var clickRadius: Double?
 
@@ -143,6 +145,7 @@ struct InteractiveArchitecture: ParsableArguments {
         if let stages { c.stages = stages }
         if let blocksPerStage { c.blocksPerStage = blocksPerStage }
         if let headChannels { c.headChannels = headChannels }
+        if let detailChannels { c.detailChannels = detailChannels }
         if let clickRadius { c.clickRadius = clickRadius }
         do { try c.validate() } catch { throw ValidationError("architecture: \(error)") }
         return c

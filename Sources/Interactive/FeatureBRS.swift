@@ -32,8 +32,9 @@ public struct FeatureBRS: Sendable, Equatable {
         public var satisfied: Bool
     }
 
-    /// Refines one window's prediction. `features` [1, h, w, C] come from `backbone`.
-    public func refine(network: InteractiveNetwork, features: Tensor, initialLogits: Tensor,
+    /// Refines one window's prediction. `features` [1, h, w, C] come from `backbone`, `detail`
+    /// from `detailFeatures` (fixed: f-BRS tunes only the backbone's features).
+    public func refine(network: InteractiveNetwork, features: Tensor, detail: Tensor? = nil, initialLogits: Tensor,
                        points: [(u: Double, v: Double, positive: Bool)]) throws(LearningError) -> Outcome {
         let size = initialLogits.shape[1]
         let constraints = Self.constraints(points, size: size, radius: clickRadius)
@@ -51,7 +52,7 @@ public struct FeatureBRS: Sendable, Equatable {
         let result = try optimiser.minimize(from: start) { (x: [Double]) throws(LearningError) -> (Double, [Double]) in
             let scale = try Tensor(shape: [channels], values: x[0..<channels].map(Float.init), requiresGrad: true)
             let bias = try Tensor(shape: [channels], values: x[channels...].map(Float.init), requiresGrad: true)
-            let logits = try network.head(F.channelAffine(fixed, scale: scale, bias: bias))
+            let logits = try network.head(F.channelAffine(fixed, scale: scale, bias: bias), detail: detail)
             if Self.satisfied(logits, constraints) {
                 // Reported as an exact minimum so L-BFGS accepts this point and stops: the
                 // early exit of f-BRS once every click is labelled as clicked.
@@ -90,7 +91,7 @@ public struct FeatureBRS: Sendable, Equatable {
             let scale = try Tensor(shape: [channels], values: result.x[0..<channels].map(Float.init))
             let bias = try Tensor(shape: [channels], values: result.x[channels...].map(Float.init))
             lastLogits = try Autograd.noGrad { () throws(LearningError) in
-                try network.head(F.channelAffine(fixed, scale: scale, bias: bias))
+                try network.head(F.channelAffine(fixed, scale: scale, bias: bias), detail: detail)
             }
         }
         return Outcome(logits: lastLogits, iterations: result.iterations, satisfied: Self.satisfied(lastLogits, constraints))

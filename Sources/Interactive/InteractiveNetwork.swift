@@ -21,6 +21,12 @@ public final class InteractiveNetwork: Module {
     let toLow: ConvBN
     let stages: [TwoStreamStage]
     let headLayers: Sequential
+    /// The full-resolution refinement (`detailChannels` > 0): image features at input
+    /// resolution, the head's hidden features reduced and upsampled, and a small conv stack
+    /// whose output is added to the upsampled coarse logits.
+    let detailStem: Conv2d?
+    let detailReduce: Conv2d?
+    let detailRefine: Sequential?
 
     /// Channels of the features f-BRS rescales.
     public var featureChannels: Int { configuration.highChannels + configuration.lowChannels }
@@ -43,12 +49,35 @@ public final class InteractiveNetwork: Module {
             ("conv", Conv2d(headWidth, headWidth, kernel: 3, activation: .relu, using: &generator)),
             ("logits", Conv2d(headWidth, 1, kernel: 1, using: &generator)),
         ])
+        // Built after the rest so that the other layers' initial weights do not depend on it.
+        let detail = configuration.detailChannels
+        if detail > 0 {
+            detailStem = Conv2d(3, detail, kernel: 3, activation: .relu, using: &generator)
+            detailReduce = Conv2d(headWidth, detail, kernel: 1, activation: .relu, using: &generator)
+            let logits = Conv2d(2 * detail, 1, kernel: 1, using: &generator)
+            // Zero: a fresh network predicts exactly its coarse logits and learns the correction.
+            for i in 0..<logits.weight.count { logits.weight.data[i] = 0 }
+            detailRefine = Sequential([
+                ("conv", Conv2d(2 * detail, 2 * detail, kernel: 3, activation: .relu, using: &generator)),
+                ("logits", logits),
+            ])
+        } else {
+            detailStem = nil
+            detailReduce = nil
+            detailRefine = nil
+        }
     }
 
     /// The image half of the first conv: [N, S, S, 3] → [N, S/2, S/2, high]. Depends only on
     /// the crop, so predictors cache it.
     public func imageFeatures(_ image: Tensor) throws(LearningError) -> Tensor {
         try imageStem(image)
+    }
+
+    /// Full-resolution image features [N, S, S, detailChannels] for the head's refinement, or
+    /// nil when the network has none. Depends only on the crop, so predictors cache it.
+    public func detailFeatures(_ image: Tensor) throws(LearningError) -> Tensor? {
+        try detailStem.map { stem throws(LearningError) in try stem(image) }
     }
 
     /// Stem (image features + guidance [N, S, S, 3]) and both streams → features
@@ -61,15 +90,24 @@ public final class InteractiveNetwork: Module {
         return try F.concat([high, F.upsampleBilinear(low, factor: 2)], axis: 3)
     }
 
-    /// Features → logits [N, S, S, 1].
-    public func head(_ features: Tensor) throws(LearningError) -> Tensor {
-        try F.upsampleBilinear(headLayers(features), factor: 2)
+    /// Features [N, S/2, S/2, C] (+ `detail` from `detailFeatures` when the network has a
+    /// full-resolution refinement) → logits [N, S, S, 1].
+    public func head(_ features: Tensor, detail: Tensor? = nil) throws(LearningError) -> Tensor {
+        guard let detailReduce, let detailRefine else { return try F.upsampleBilinear(headLayers(features), factor: 2) }
+        guard let detail else {
+            throw .invalidArgument(op: "InteractiveNetwork.head", detail: "this network refines at full resolution and needs the crop's detail features")
+        }
+        var hidden = features
+        for (_, layer) in headLayers.layers.dropLast() { hidden = try layer(hidden) }
+        let coarse = try F.upsampleBilinear(headLayers.layers[headLayers.layers.count - 1].1(hidden), factor: 2)
+        let fine = try detailRefine(F.concat([F.upsampleBilinear(detailReduce(hidden), factor: 2), detail], axis: 3))
+        return try F.add(coarse, fine)
     }
 
     /// The whole network on 6-channel input [N, S, S, 6] → logits [N, S, S, 1].
     public override func forward(_ x: Tensor) throws(LearningError) -> Tensor {
         let image = try F.slice(x, axis: 3, range: 0..<3), guidance = try F.slice(x, axis: 3, range: 3..<6)
-        return try head(backbone(imageFeatures: imageFeatures(image), guidance: guidance))
+        return try head(backbone(imageFeatures: imageFeatures(image), guidance: guidance), detail: detailFeatures(image))
     }
 
     public override var children: [(String, Module)] {
@@ -77,5 +115,7 @@ public final class InteractiveNetwork: Module {
          ("to_low", toLow)]
             + stages.enumerated().map { ("stage\($0.offset + 1)", $0.element as Module) }
             + [("head", headLayers)]
+            + [("detail.stem", detailStem as Module?), ("detail.reduce", detailReduce), ("detail.refine", detailRefine)]
+                .compactMap { name, module in module.map { (name, $0) } }
     }
 }

@@ -65,6 +65,7 @@ public final class InteractivePredictor: @unchecked Sendable {
     final class CropCache {
         var window: ZoomWindow?
         var imageFeatures: Tensor?
+        var detail: Tensor?
     }
 
     struct WindowPrediction {
@@ -84,22 +85,27 @@ public final class InteractivePredictor: @unchecked Sendable {
         }
         let previousMap = previous.map { window.sample(width: image.width, height: image.height, $0) }
         let guidance = input.batch([input.guidance(points: points, previous: previousMap)], channels: 3)
-        let imageFeatures: Tensor
+        let imageFeatures: Tensor, detail: Tensor?
         if cache.window == window, let cached = cache.imageFeatures {
             imageFeatures = cached
+            detail = cache.detail
         } else {
             let crop = input.batch([input.image(image, window: window)], channels: 3)
-            imageFeatures = try Autograd.noGrad { () throws(LearningError) in try network.imageFeatures(crop) }
+            (imageFeatures, detail) = try Autograd.noGrad { () throws(LearningError) in
+                (try network.imageFeatures(crop), try network.detailFeatures(crop))
+            }
             cache.window = window
             cache.imageFeatures = imageFeatures
+            cache.detail = detail
         }
         let (features, logits) = try Autograd.noGrad { () throws(LearningError) in
             let features = try network.backbone(imageFeatures: imageFeatures, guidance: guidance)
-            return (features, try network.head(features))
+            return (features, try network.head(features, detail: detail))
         }
         var final = logits, iterations = 0
         if useFBRS {
-            let outcome = try options.fbrs.refine(network: network, features: features, initialLogits: logits, points: points)
+            let outcome = try options.fbrs.refine(network: network, features: features, detail: detail, initialLogits: logits,
+                                                  points: points)
             final = outcome.logits
             iterations = outcome.iterations
         }

@@ -174,10 +174,10 @@ public enum InteractiveTrainer {
         if extra > 0 {
             network.setTraining(false)
             try Autograd.noGrad { () throws(LearningError) in
-                let imageFeatures = try network.imageFeatures(images)
+                let imageFeatures = try network.imageFeatures(images), detail = try network.detailFeatures(images)
                 for _ in 0..<extra {
                     let guidance = input.batch(samples.indices.map { input.guidance(points: points[$0], previous: previous[$0]) }, channels: 3)
-                    let logits = try network.head(network.backbone(imageFeatures: imageFeatures, guidance: guidance))
+                    let logits = try network.head(network.backbone(imageFeatures: imageFeatures, guidance: guidance), detail: detail)
                     for n in samples.indices {
                         let probabilities = (0..<plane).map { 1 / (1 + Foundation.exp(-logits.data[n * plane + $0])) }
                         let predicted = try! Mask(width: size, height: size, storage: probabilities.map { $0 > 0.5 })
@@ -193,7 +193,8 @@ public enum InteractiveTrainer {
         let guidance = input.batch(samples.indices.map { input.guidance(points: points[$0], previous: previous[$0]) }, channels: 3)
         network.setTraining(true)
         network.zeroGrad()
-        let logits = try network.head(network.backbone(imageFeatures: network.imageFeatures(images), guidance: guidance))
+        let logits = try network.head(network.backbone(imageFeatures: network.imageFeatures(images), guidance: guidance),
+                                      detail: network.detailFeatures(images))
         var loss = try options.loss.evaluate(logits: logits, targets: targets)
         if options.diceWeight > 0 {
             loss = try F.add(loss, F.scale(F.softDice(F.sigmoid(logits), targets), by: options.diceWeight))

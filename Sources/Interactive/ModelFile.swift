@@ -99,6 +99,6 @@ public enum ModelFile {
 
     static func describe(_ c: InteractiveModelConfiguration) -> String {
         "input \(c.inputSize), channels \(c.highChannels)/\(c.lowChannels), \(c.stages) stages × \(c.blocksPerStage) blocks, "
-            + "head \(c.headChannels), clicks \(c.clickEncoding.rawValue) r=\(c.clickRadius)"
+            + "head \(c.headChannels)\(c.detailChannels > 0 ? " + \(c.detailChannels)-channel full-resolution refinement" : ""), clicks \(c.clickEncoding.rawValue) r=\(c.clickRadius)"
     }
 }

@@ -32,8 +32,10 @@ extension InteractivePredictor {
             }
             let logits = try engine { () throws(LearningError) in
                 try Autograd.noGrad { () throws(LearningError) in
-                    let features = try network.imageFeatures(input.batch(images, channels: 3))
-                    return try network.head(network.backbone(imageFeatures: features, guidance: input.batch(guidance, channels: 3)))
+                    let crops = input.batch(images, channels: 3)
+                    let features = try network.imageFeatures(crops)
+                    return try network.head(network.backbone(imageFeatures: features, guidance: input.batch(guidance, channels: 3)),
+                                            detail: network.detailFeatures(crops))
                 }
             }
             let plane = inputSize * inputSize

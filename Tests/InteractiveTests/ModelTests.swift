@@ -18,6 +18,70 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(whole.values, logits.values)
     }
 
+    func testFullResolutionRefinementStartsAsTheCoarseNetworkAndNeedsItsDetail() throws {
+        var configuration = tinyConfiguration()
+        configuration.detailChannels = 4
+        let refined = InteractiveNetwork(configuration: configuration, seed: 3)
+        let coarse = InteractiveNetwork(configuration: tinyConfiguration(), seed: 3)
+        refined.setTraining(false)
+        coarse.setTraining(false)
+        XCTAssertGreaterThan(refined.parameterCount, coarse.parameterCount)
+        var generator = SeededGenerator(seed: 1)
+        let image = Tensor.randn([2, 32, 32, 3], using: &generator), guidance = Tensor.randn([2, 32, 32, 3], using: &generator)
+        let detail = try XCTUnwrap(try refined.detailFeatures(image))
+        XCTAssertEqual(detail.shape, [2, 32, 32, 4])
+        XCTAssertNil(try coarse.detailFeatures(image))
+        let features = try refined.backbone(imageFeatures: refined.imageFeatures(image), guidance: guidance)
+        let logits = try refined.head(features, detail: detail)
+        XCTAssertEqual(logits.shape, [2, 32, 32, 1])
+        // The refinement's output layer starts at zero and the other layers draw the same
+        // initial weights, so an untrained refined network predicts what the coarse one does.
+        let coarseLogits = try coarse.head(coarse.backbone(imageFeatures: coarse.imageFeatures(image), guidance: guidance))
+        XCTAssertEqual(logits.values, coarseLogits.values)
+        let whole = try refined(F.concat([image, guidance], axis: 3))
+        XCTAssertEqual(whole.values, logits.values)
+        XCTAssertThrowsError(try refined.head(features)) { error in
+            XCTAssertTrue("\(error)".contains("detail features"), "\(error)")
+        }
+    }
+
+    func testTheRefinementLearnsAtFullResolution() throws {
+        // One pixel-wide stripes cannot be drawn by logits upsampled from half resolution;
+        // the full-resolution branch sees the image and must bring the loss down.
+        var configuration = tinyConfiguration()
+        configuration.detailChannels = 4
+        let network = InteractiveNetwork(configuration: configuration, seed: 2)
+        network.setTraining(true)
+        var values = [Float](repeating: 0, count: 32 * 32 * 3), target = [Float](repeating: 0, count: 32 * 32)
+        for y in 0..<32 { for x in 0..<32 where x % 2 == 0 { target[y * 32 + x] = 1; for c in 0..<3 { values[(y * 32 + x) * 3 + c] = 1 } } }
+        let image = try Tensor(shape: [1, 32, 32, 3], values: values), targets = try Tensor(shape: [1, 32, 32, 1], values: target)
+        let guidance = Tensor(zeros: [1, 32, 32, 3])
+        let optimiser = Adam(parameters: network.parameters(), learningRate: 0.01)
+        var losses: [Float] = []
+        for _ in 0..<60 {
+            network.zeroGrad()
+            let logits = try network.head(network.backbone(imageFeatures: network.imageFeatures(image), guidance: guidance),
+                                          detail: network.detailFeatures(image))
+            let loss = try F.bceWithLogits(logits, targets)
+            try loss.backward()
+            optimiser.step()
+            losses.append(loss.item)
+        }
+        // Half-resolution logits upsampled by 2 give both pixels of a cell the same value: at best ln 2.
+        XCTAssertLessThan(losses.last!, 0.4, "losses \(losses.first!) → \(losses.last!)")
+    }
+
+    func testConfigurationsWrittenBeforeTheRefinementStillDecode() throws {
+        let json = #"{"inputSize":48,"highChannels":8,"lowChannels":16,"stages":1,"blocksPerStage":1,"headChannels":8,"clickRadius":2,"clickEncoding":"disk","mean":[0.5,0.5,0.5],"std":[0.2,0.2,0.2]}"#
+        let configuration = try JSONDecoder().decode(InteractiveModelConfiguration.self, from: Data(json.utf8))
+        XCTAssertEqual(configuration.detailChannels, 0)
+        XCTAssertEqual(configuration.inputSize, 48)
+        var refined = configuration
+        refined.detailChannels = 6
+        let roundTrip = try JSONDecoder().decode(InteractiveModelConfiguration.self, from: JSONEncoder().encode(refined))
+        XCTAssertEqual(roundTrip, refined)
+    }
+
     func testDefaultModelIsSmall() {
         XCTAssertLessThan(InteractiveNetwork().parameterCount, 500_000)
     }
@@ -74,15 +138,23 @@ final class ModelTests: XCTestCase {
     }
 
     func testFeatureBRSFixesAWrongPredictionAtTheClicks() throws {
-        let network = InteractiveNetwork(configuration: tinyConfiguration(), seed: 11)
+        for detailChannels in [0, 4] {
+            var configuration = tinyConfiguration()
+            configuration.detailChannels = detailChannels
+            try checkFeatureBRSFixesAWrongPrediction(configuration)
+        }
+    }
+
+    private func checkFeatureBRSFixesAWrongPrediction(_ configuration: InteractiveModelConfiguration) throws {
+        let network = InteractiveNetwork(configuration: configuration, seed: 11)
         network.setTraining(false)
         network.setFrozen(true)
         var generator = SeededGenerator(seed: 2)
         let image = Tensor.randn([1, 32, 32, 3], using: &generator), guidance = Tensor(zeros: [1, 32, 32, 3])
-        let features = try Autograd.noGrad { () throws(LearningError) in
-            try network.backbone(imageFeatures: network.imageFeatures(image), guidance: guidance)
+        let (features, detail) = try Autograd.noGrad { () throws(LearningError) in
+            (try network.backbone(imageFeatures: network.imageFeatures(image), guidance: guidance), try network.detailFeatures(image))
         }
-        let logits = try Autograd.noGrad { () throws(LearningError) in try network.head(features) }
+        let logits = try Autograd.noGrad { () throws(LearningError) in try network.head(features, detail: detail) }
         // Deliberately wrong: a positive click where the network is least sure of the object and a
         // negative click where it is most sure.
         let values = logits.values
@@ -92,7 +164,7 @@ final class ModelTests: XCTestCase {
         var brs = FeatureBRS()
         brs.clickRadius = 0
         XCTAssertFalse(FeatureBRS.satisfied(logits, FeatureBRS.constraints(points, size: 32, radius: 0)))
-        let outcome = try brs.refine(network: network, features: features, initialLogits: logits, points: points)
+        let outcome = try brs.refine(network: network, features: features, detail: detail, initialLogits: logits, points: points)
         XCTAssertTrue(outcome.satisfied)
         XCTAssertGreaterThan(outcome.iterations, 0)
         XCTAssertGreaterThan(outcome.logits.data[lowest], 0)
