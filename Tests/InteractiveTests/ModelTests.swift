@@ -12,7 +12,7 @@ final class ModelTests: XCTestCase {
         let image = Tensor.randn([2, 32, 32, 3], using: &generator), guidance = Tensor.randn([2, 32, 32, 3], using: &generator)
         let features = try network.backbone(imageFeatures: network.imageFeatures(image), guidance: guidance)
         XCTAssertEqual(features.shape, [2, 16, 16, network.featureChannels])
-        let logits = try network.head(features)
+        let logits = try network.head(features, detail: network.detailFeatures(image))
         XCTAssertEqual(logits.shape, [2, 32, 32, 1])
         let whole = try network(F.concat([image, guidance], axis: 3))
         XCTAssertEqual(whole.values, logits.values)
@@ -20,9 +20,10 @@ final class ModelTests: XCTestCase {
 
     func testFullResolutionRefinementStartsAsTheCoarseNetworkAndNeedsItsDetail() throws {
         var configuration = tinyConfiguration()
+        configuration.detailChannels = 0
+        let coarse = InteractiveNetwork(configuration: configuration, seed: 3)
         configuration.detailChannels = 4
         let refined = InteractiveNetwork(configuration: configuration, seed: 3)
-        let coarse = InteractiveNetwork(configuration: tinyConfiguration(), seed: 3)
         refined.setTraining(false)
         coarse.setTraining(false)
         XCTAssertGreaterThan(refined.parameterCount, coarse.parameterCount)

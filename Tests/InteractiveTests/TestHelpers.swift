@@ -20,6 +20,7 @@ func tinyConfiguration() -> InteractiveModelConfiguration {
     configuration.headChannels = 6
     configuration.stages = 1
     configuration.clickRadius = 2
+    configuration.detailChannels = 4
     return configuration
 }
 
