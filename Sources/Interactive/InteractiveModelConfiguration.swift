@@ -52,7 +52,7 @@ public struct InteractiveModelConfiguration: Codable, Sendable, Equatable {
             throw .invalidArgument("inputSize \(inputSize) must be a multiple of 4 and at least 16")
         }
         guard highChannels > 0, lowChannels > 0, headChannels > 0, stages >= 1, blocksPerStage >= 0, detailChannels >= 0 else {
-            throw .invalidArgument("channel counts and stages must be positive")
+            throw .invalidArgument("channel counts and stages must be positive, detail channels 0 or more")
         }
         guard mean.count == 3, std.count == 3, std.allSatisfy({ $0 > 0 }) else {
             throw .invalidArgument("mean and std need 3 values, std positive")
