@@ -1,7 +1,7 @@
 /// Architecture and input encoding of the click-conditioned network. Stored as JSON in the
 /// weights file's metadata, so a file always rebuilds the network it was trained as.
 ///
-/// Defaults are sized for 2 CPU cores: ~0.16 M parameters, ~0.16 GFLOP per 64×64 forward.
+/// Defaults are sized for 2 CPU cores: ~0.16 M parameters, ~0.15 GFLOP per 64×64 forward.
 public struct InteractiveModelConfiguration: Codable, Sendable, Equatable {
     /// Side of the network input in pixels (a multiple of 4: two stride-2 levels).
     public var inputSize = 64
@@ -18,8 +18,10 @@ public struct InteractiveModelConfiguration: Codable, Sendable, Equatable {
     /// Channels of a full-resolution image branch that refines the head's logits (0 = none:
     /// logits at 1/2 resolution, upsampled). At the usual zoom a half-resolution logit cell
     /// spans ~1.5 image px, coarse against the ~1 px that separates an IoU of 0.80 from 0.85
-    /// on a 15 px nucleus. Files that do not store this field were trained without it (0).
-    public var detailChannels = 8
+    /// on a 15 px nucleus. Off by default: 8 channels helped at 5,000 training steps but not
+    /// at 20,000 (README, Interactive segmentation). Files that do not store this field were
+    /// trained without it (0).
+    public var detailChannels = 0
     /// Click disk radius in network-input pixels (≈ 3 image pixels for a 40–60 px window).
     public var clickRadius = 3.0
     public var clickEncoding = ClickEncoding.disk
